@@ -1,0 +1,170 @@
+"""Level 1 of validation, and the one reader of geostance's JSONL files.
+
+A geostance file is UTF-8 without BOM, one JSON object per line, each line
+ending in LF. :func:`parse` turns a file's bytes into ``(line, record)``
+pairs and reports every way the bytes break that contract, without stopping
+at the first: the good lines are still returned, so later levels can check
+them.
+
+>>> recs, found = parse(b'{"a": 1}\\n{"a": 1, "a": 2}\\n[1]\\n', "x.jsonl")
+>>> [line for line, _ in recs]
+[1]
+>>> [(f.line, f.id) for f in found]
+[(2, 'duplicate-key'), (3, 'not-an-object')]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from geostance.findings import Finding
+
+MAX_LINE_BYTES = 1_000_000
+_BOM = b"\xef\xbb\xbf"
+_SPACED_COLON = re.compile(rb'"\s+:')
+
+Record = dict[str, Any]
+
+
+def _count_keys(obj: Any) -> int:
+    n = 0
+    if type(obj) is dict:
+        n = len(obj)
+        for v in obj.values():
+            if type(v) is dict or type(v) is list:
+                n += _count_keys(v)
+    elif type(obj) is list:
+        for v in obj:
+            if type(v) is dict or type(v) is list:
+                n += _count_keys(v)
+    return n
+
+
+def _first_duplicate_key(line: bytes) -> str | None:
+    found: list[str] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen and not found:
+                found.append(k)
+            seen.add(k)
+        return dict(pairs)
+
+    json.loads(line, object_pairs_hook=hook)
+    return found[0] if found else None
+
+
+def _nonfinite(_: str) -> Any:
+    raise _NonFinite(_)
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
+    """Parse one line; on failure append a finding and return ``None``."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        # orjson is strict; the standard library tells NaN/Infinity apart from
+        # broken syntax and reads what orjson refuses but JSON allows (big ints).
+        try:
+            obj = json.loads(line, parse_constant=_nonfinite)
+        except _NonFinite as nf:
+            out.append(Finding("json-nonfinite", file, lineno, "", f"{nf.args[0]} is not a JSON value; use null or a finite number"))
+            return None
+        except (ValueError, RecursionError):
+            msg = str(exc).split(": line ")[0]
+            out.append(Finding("json-syntax", file, lineno, "", f"not valid JSON ({msg}); expected one complete JSON object on the line"))
+            return None
+    # Duplicate keys: orjson keeps the last value. Every key is followed by
+    # '":' (or '"<space>:'), so if the count of those tokens equals the number
+    # of keys parsed, no key was repeated; otherwise check exactly.
+    if type(obj) is dict or type(obj) is list:
+        if line.count(b'":') != _count_keys(obj) or _SPACED_COLON.search(line):
+            dup = _first_duplicate_key(line)
+            if dup is not None:
+                out.append(Finding("duplicate-key", file, lineno, dup, f"key {dup!r} appears more than once in one object; expected each key once"))
+                return None
+    if type(obj) is not dict:
+        out.append(Finding("not-an-object", file, lineno, "", f"found a JSON {type(obj).__name__}, expected an object"))
+        return None
+    return obj
+
+
+def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Finding]]:
+    """Check ``data`` (a whole file) and parse its lines.
+
+    Returns the ``(line number, record)`` pairs of the lines that parse and
+    the level-1 findings.
+    """
+    found: list[Finding] = []
+    records: list[tuple[int, Record]] = []
+    if data.startswith(_BOM):
+        found.append(Finding("utf8-bom", file, 1, "", "the file starts with a UTF-8 byte-order mark (EF BB BF); expected UTF-8 without BOM"))
+        data = data[len(_BOM):]
+    if not data.strip():
+        found.append(Finding("empty-file", file, 0, "", "the file holds no records; expected one JSON object per line"))
+        return records, found
+    try:
+        data.decode("utf-8")
+        bad_utf8 = False
+    except UnicodeDecodeError:
+        bad_utf8 = True
+    has_cr = b"\r" in data
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    else:
+        found.append(Finding("no-final-newline", file, len(lines), "", "the last line does not end with a newline (LF)"))
+    for i, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_BYTES:
+            found.append(Finding("line-too-long", file, i, "", f"the line has {len(line):,} bytes; the limit is {MAX_LINE_BYTES:,}"))
+            continue
+        if has_cr and b"\r" in line:
+            found.append(Finding("crlf-line-ending", file, i, "", "the line holds a carriage return (CR LF or bare CR); expected LF line endings"))
+            line = line.replace(b"\r", b"")
+        if bad_utf8:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                found.append(Finding("invalid-utf8", file, i, "", f"byte 0x{line[exc.start]:02X} at byte {exc.start} of the line is not valid UTF-8; expected UTF-8 text"))
+                continue
+        if not line.strip():
+            found.append(Finding("blank-line", file, i, "", "empty line; expected one JSON object per line"))
+            continue
+        obj = _parse_line(line, file, i, found)
+        if obj is not None:
+            records.append((i, obj))
+    return records, found
+
+
+def read(path: Path, display: str | None = None) -> tuple[list[tuple[int, Record]], list[Finding]]:
+    """Read and parse a file; a file that cannot be read is one finding."""
+    name = display if display is not None else str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    return parse(data, name)
+
+
+def load_records(path: Path) -> list[Record]:
+    """The records of a file that is known to be valid (raises ValueError otherwise)."""
+    recs, found = read(path)
+    errors = [f for f in found if f.severity == "error"]
+    if errors:
+        raise ValueError("\n".join(f.render() for f in errors))
+    return [r for _, r in recs]
+
+
+def dumps(record: Record) -> bytes:
+    """One record as a JSONL line: compact, keys in the given order, UTF-8, LF."""
+    return orjson.dumps(record) + b"\n"

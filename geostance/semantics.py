@@ -1,0 +1,230 @@
+"""Level 3 of validation: what a schema cannot say about one document's records.
+
+:func:`check` takes the schema-valid records of one annotation file, grouped
+by kind as ``(line, record)`` pairs, and the document text, and yields
+findings: spans against the text, sentence order and coverage, ids, every
+reference, the mention/entity partition, relation signatures and symmetry.
+It is a pure function; the caller reads files.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from typing import Any, Iterator
+
+from geostance.findings import Finding
+from geostance.labels import ACTOR_TYPES, SIGNATURES, SYMMETRIC_TYPES
+
+Rec = dict[str, Any]
+Lined = list[tuple[int, Rec]]
+
+
+def _show(s: str) -> str:
+    s = s if len(s) <= 50 else s[:47] + "..."
+    return '"' + s.replace("\n", "\\n").replace("\u00a0", "\\u00a0") + '"'
+
+
+def check_span(start: int, end: int, surface: str, text: str, file: str, line: int, field: str) -> Iterator[Finding]:
+    """Offsets in range, start < end, surface text equal to the document's, no white-space edges.
+
+    >>> [f.id for f in check_span(0, 6, "Moscow", "Moscow rules", "f", 1, "text")]
+    []
+    >>> [f.message for f in check_span(0, 7, "Moscow", "Moscow rules", "f", 1, "text")]
+    ['is "Moscow", the document has "Moscow " at 0:7']
+    """
+    pre = field.rsplit(".", 1)[0] + "." if "." in field else ""
+    if end > len(text):
+        yield Finding("offset-out-of-range", file, line, pre + "end", f"end {end} lies beyond the document text, which has {len(text)} characters")
+        return
+    if start >= end:
+        yield Finding("reversed-span", file, line, pre + "start", f"start {start} >= end {end}; expected start < end")
+        return
+    actual = text[start:end]
+    if actual != surface:
+        yield Finding("span-text-mismatch", file, line, field, f"is {_show(surface)}, the document has {_show(actual)} at {start}:{end}")
+        return
+    if actual[0].isspace() or actual[-1].isspace():
+        yield Finding("span-whitespace-edge", file, line, field, f"{_show(actual)} at {start}:{end} starts or ends on white space; trim the span")
+
+
+def check(groups: dict[str, Lined], text: str, file: str) -> Iterator[Finding]:
+    """All level-3 findings of one document's records."""
+    sentences = groups.get("sentence", [])
+    mentions = groups.get("mention", [])
+    entities = groups.get("entity", [])
+    stances = groups.get("stance", [])
+    relations = groups.get("relation", [])
+
+    # ids unique per layer
+    for layer in (sentences, mentions, entities, stances, relations):
+        first: dict[str, int] = {}
+        for line, r in layer:
+            rid = r["id"]
+            if rid in first:
+                yield Finding("duplicate-id", file, line, "id", f"{rid} is already used on line {first[rid]}; expected ids unique within the {r['kind']} layer")
+            else:
+                first[rid] = line
+
+    # sentences: spans, order, ids, coverage
+    good_sents: list[tuple[int, int, str]] = []
+    prev_end = -1
+    prev_line = 0
+    for n, (line, s) in enumerate(sentences, 1):
+        spans = list(check_span(s["start"], s["end"], s["text"], text, file, line, "text"))
+        yield from spans
+        if s["id"] != f"s{n}":
+            yield Finding("sentence-id-order", file, line, "id", f"is {s['id']}, expected s{n} (the {n}th sentence in reading order)")
+        if spans:
+            continue
+        if s["start"] < prev_end:
+            yield Finding("sentence-order", file, line, "start", f"sentence {s['id']} starts at {s['start']}, before the end ({prev_end}) of the sentence on line {prev_line}; expected sentences in reading order, not overlapping")
+            continue
+        good_sents.append((s["start"], s["end"], s["id"]))
+        prev_end, prev_line = s["end"], line
+    if sentences:
+        pos = 0
+        for start, end, _ in good_sents + [(len(text), len(text), "")]:
+            gap = text[pos:start]
+            if gap.strip():
+                a = pos + (len(gap) - len(gap.lstrip()))
+                b = pos + len(gap.rstrip())
+                yield Finding("text-not-covered", file, 0, "sentence", f"text {_show(text[a:b])} at {a}:{b} lies in no sentence; expected sentences to cover all non-blank text")
+            pos = max(pos, end)
+    sent_starts = [s for s, _, _ in good_sents]
+    sent_ids = {r["id"] for _, r in sentences}
+
+    def sentence_of(start: int, end: int) -> str | None:
+        i = bisect_right(sent_starts, start) - 1
+        if i >= 0 and good_sents[i][1] >= end:
+            return good_sents[i][2]
+        return None
+
+    # mentions
+    mention_by_id: dict[str, Rec] = {}
+    mention_sentence: dict[str, str | None] = {}
+    span_first: dict[tuple[int, int], str] = {}
+    for line, m in mentions:
+        mention_by_id.setdefault(m["id"], m)
+        bad = list(check_span(m["start"], m["end"], m["text"], text, file, line, "text"))
+        yield from bad
+        if bad:
+            mention_sentence[m["id"]] = None
+            continue
+        key = (m["start"], m["end"])
+        if key in span_first:
+            yield Finding("duplicate-mention-span", file, line, "start", f"{m['id']} covers {m['start']}:{m['end']} like {span_first[key]}; expected one mention per span")
+        else:
+            span_first[key] = m["id"]
+        sid = sentence_of(m["start"], m["end"]) if good_sents else None
+        mention_sentence[m["id"]] = sid
+        if good_sents and sid is None:
+            yield Finding("mention-crosses-sentence", file, line, "start", f"{m['id']} at {m['start']}:{m['end']} does not lie inside one sentence")
+
+    # entities and the mention partition
+    entity_by_id: dict[str, Rec] = {}
+    listed_by: dict[str, list[str]] = defaultdict(list)
+    for line, e in entities:
+        entity_by_id.setdefault(e["id"], e)
+        for i, mid in enumerate(e["mentions"]):
+            if mid not in mention_by_id:
+                yield Finding("dangling-reference", file, line, f"mentions[{i}]", f"{mid} is not the id of a mention of this file")
+            else:
+                listed_by[mid].append(e["id"])
+    for line, m in mentions:
+        if m["entity"] not in entity_by_id:
+            yield Finding("dangling-reference", file, line, "entity", f"{m['entity']} is not the id of an entity of this file")
+            continue
+        owners = listed_by.get(m["id"], [])
+        if owners != [m["entity"]]:
+            if not owners:
+                what = "no entity lists it"
+            elif len(owners) > 1:
+                what = f"it is listed by {', '.join(owners)}"
+            else:
+                what = f"it is listed by {owners[0]}"
+            yield Finding("mention-entity-mismatch", file, line, "entity", f"{m['id']} names entity {m['entity']} but {what}; expected exactly that one entity to list it")
+        else:
+            et = entity_by_id[m["entity"]]["type"]
+            if m["type"] != et:
+                yield Finding("entity-type-mismatch", file, line, "type", f"{m['id']} has type {m['type']}, its entity {m['entity']} has type {et}")
+
+    # stances
+    stance_seen: dict[tuple[str, str, str, str], int] = {}
+    for line, t in stances:
+        ok = True
+        for fld in ("holder", "target"):
+            if t[fld] not in entity_by_id:
+                ok = False
+                yield Finding("dangling-reference", file, line, fld, f"{t[fld]} is not the id of an entity of this file")
+        if t["source"] != "AUTHOR" and t["source"] not in entity_by_id:
+            yield Finding("dangling-reference", file, line, "source", f"{t['source']} is not the id of an entity of this file, nor AUTHOR")
+        for i, ev in enumerate(t["evidence"]):
+            yield from check_span(ev["start"], ev["end"], ev["text"], text, file, line, f"evidence[{i}].text")
+        if not ok:
+            continue
+        if t["holder"] == t["target"]:
+            yield Finding("self-reference", file, line, "target", f"holder and target are both {t['holder']}; expected two different entities")
+        htype = entity_by_id[t["holder"]]["type"]
+        if htype not in ACTOR_TYPES:
+            yield Finding("holder-not-actor", file, line, "holder", f"{t['holder']} has type {htype}; expected a holder of type {', '.join(ACTOR_TYPES)}")
+        key = (t["holder"], t["target"], t["label"], t["source"])
+        if key in stance_seen:
+            yield Finding("duplicate-stance", file, line, "id", f"{t['id']} repeats the stance on line {stance_seen[key]} ({t['holder']} {t['label']} {t['target']}, source {t['source']})")
+        else:
+            stance_seen[key] = line
+
+    # relations
+    rel_seen: dict[tuple[str, str, str], int] = {}
+    for line, r in relations:
+        ok = True
+        for fld in ("head", "tail"):
+            if r[fld] not in mention_by_id:
+                ok = False
+                yield Finding("dangling-reference", file, line, fld, f"{r[fld]} is not the id of a mention of this file")
+        for i, sid in enumerate(r["evidence"]):
+            if sid not in sent_ids:
+                yield Finding("dangling-reference", file, line, f"evidence[{i}]", f"{sid} is not the id of a sentence of this file")
+        if r["source"] != "AUTHOR" and r["source"] not in entity_by_id:
+            yield Finding("dangling-reference", file, line, "source", f"{r['source']} is not the id of an entity of this file, nor AUTHOR")
+        if not ok:
+            continue
+        head, tail = mention_by_id[r["head"]], mention_by_id[r["tail"]]
+        sig = SIGNATURES[r["type"]]
+        if r["head"] == r["tail"]:
+            yield Finding("self-reference", file, line, "tail", f"head and tail are both {r['head']}; expected two different mentions")
+        if head["type"] not in sig.head:
+            yield Finding("argument-type", file, line, "head", f"{r['head']} has type {head['type']}; {r['type']} takes a head of type {' or '.join(sig.head)}")
+        if tail["type"] not in sig.tail:
+            yield Finding("argument-type", file, line, "tail", f"{r['tail']} has type {tail['type']}; {r['type']} takes a tail of type {' or '.join(sig.tail)}")
+        key = (r["type"], r["head"], r["tail"])
+        if key in rel_seen:
+            yield Finding("duplicate-relation", file, line, "id", f"{r['id']} repeats the relation on line {rel_seen[key]} ({r['type']} {r['head']} -> {r['tail']})")
+        else:
+            rel_seen[key] = line
+        if r["type"] in SYMMETRIC_TYPES:
+            if (r["type"], r["tail"], r["head"]) in rel_seen:
+                yield Finding("symmetric-duplicate", file, line, "head", f"{r['type']} is symmetric and {r['tail']} -> {r['head']} is already stored (line {rel_seen[(r['type'], r['tail'], r['head'])]}); expected it once")
+            elif (head["start"], head["end"]) > (tail["start"], tail["end"]):
+                yield Finding("symmetric-duplicate", file, line, "head", f"{r['type']} is symmetric: expected head = the mention that comes first in the text ({r['tail']} at {tail['start']}, not {r['head']} at {head['start']})")
+        ev = set(r["evidence"])
+        for fld, m in (("head", head), ("tail", tail)):
+            sid = mention_sentence.get(m["id"])
+            if sid is not None and sid not in ev:
+                yield Finding("argument-outside-evidence", file, line, fld, f"{m['id']} ({_show(m['text'])}) lies in {sid}, which is not among the evidence sentences {', '.join(r['evidence'])}")
+
+
+def sentence_index(sentences: list[Rec]) -> tuple[list[int], list[Rec]]:
+    """Starts of the sentences (in order) for :func:`locate`."""
+    ordered = sorted(sentences, key=lambda s: s["start"])
+    return [s["start"] for s in ordered], ordered
+
+
+def locate(index: tuple[list[int], list[Rec]], start: int, end: int) -> Rec | None:
+    """The sentence that holds ``[start, end)``, or None."""
+    starts, ordered = index
+    i = bisect_right(starts, start) - 1
+    if i >= 0 and ordered[i]["end"] >= end:
+        return ordered[i]
+    return None
+
