@@ -48,8 +48,8 @@ def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
         if (head["entity"], tail["entity"], implied) not in have:
             yield Finding(
                 "missing-implied-stance", file, line, "type",
-                f"{r['modality']} {r['type']} {r['head']} -> {r['tail']} implies a {implied} stance of "
-                f"{head['entity']} toward {tail['entity']}, and there is none",
+                f"{r['modality']} {r['type']} {r['head']} -> {r['tail']} implies the stance "
+                f"{head['entity']} {implied} {tail['entity']}, and there is none",
             )
 
     by_key: dict[tuple[str, str, str], set[str]] = defaultdict(set)

@@ -133,7 +133,7 @@ class Report:
         """Errors first, then warnings, each in file/line order, then a summary."""
         out: list[str] = []
         for sev, title in (("error", "Errors"), ("warning", "Warnings")):
-            group = [f for f in self.kept if f.severity == sev]
+            group = sorted((f for f in self.kept if f.severity == sev), key=lambda f: (f.file, f.line))
             if not group:
                 continue
             out.append(f"{title} ({self.count(sev)}):")

@@ -48,8 +48,17 @@ def check_span(start: int, end: int, surface: str, text: str, file: str, line: i
         yield Finding("span-whitespace-edge", file, line, field, f"{_show(actual)} at {start}:{end} starts or ends on white space; trim the span")
 
 
-def check(groups: dict[str, Lined], text: str, file: str) -> Iterator[Finding]:
-    """All level-3 findings of one document's records."""
+def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, set[str]] | None = None) -> Iterator[Finding]:
+    """All level-3 findings of one document's records.
+
+    ``rejected`` holds, per kind, the ids of records that failed the schema:
+    a reference to one of them is neither resolved nor reported (level 2
+    already reported the record).
+    """
+    rejected = rejected or {}
+    bad_sents = rejected.get("sentence", set())
+    bad_mentions = rejected.get("mention", set())
+    bad_entities = rejected.get("entity", set())
     sentences = groups.get("sentence", [])
     mentions = groups.get("mention", [])
     entities = groups.get("entity", [])
@@ -127,11 +136,15 @@ def check(groups: dict[str, Lined], text: str, file: str) -> Iterator[Finding]:
     for line, e in entities:
         entity_by_id.setdefault(e["id"], e)
         for i, mid in enumerate(e["mentions"]):
+            if mid in bad_mentions:
+                continue
             if mid not in mention_by_id:
                 yield Finding("dangling-reference", file, line, f"mentions[{i}]", f"{mid} is not the id of a mention of this file")
             else:
                 listed_by[mid].append(e["id"])
     for line, m in mentions:
+        if m["entity"] in bad_entities:
+            continue
         if m["entity"] not in entity_by_id:
             yield Finding("dangling-reference", file, line, "entity", f"{m['entity']} is not the id of an entity of this file")
             continue
@@ -156,8 +169,10 @@ def check(groups: dict[str, Lined], text: str, file: str) -> Iterator[Finding]:
         for fld in ("holder", "target"):
             if t[fld] not in entity_by_id:
                 ok = False
+                if t[fld] in bad_entities:
+                    continue
                 yield Finding("dangling-reference", file, line, fld, f"{t[fld]} is not the id of an entity of this file")
-        if t["source"] != "AUTHOR" and t["source"] not in entity_by_id:
+        if t["source"] != "AUTHOR" and t["source"] not in entity_by_id and t["source"] not in bad_entities:
             yield Finding("dangling-reference", file, line, "source", f"{t['source']} is not the id of an entity of this file, nor AUTHOR")
         for i, ev in enumerate(t["evidence"]):
             yield from check_span(ev["start"], ev["end"], ev["text"], text, file, line, f"evidence[{i}].text")
@@ -181,11 +196,13 @@ def check(groups: dict[str, Lined], text: str, file: str) -> Iterator[Finding]:
         for fld in ("head", "tail"):
             if r[fld] not in mention_by_id:
                 ok = False
+                if r[fld] in bad_mentions:
+                    continue
                 yield Finding("dangling-reference", file, line, fld, f"{r[fld]} is not the id of a mention of this file")
         for i, sid in enumerate(r["evidence"]):
-            if sid not in sent_ids:
+            if sid not in sent_ids and sid not in bad_sents:
                 yield Finding("dangling-reference", file, line, f"evidence[{i}]", f"{sid} is not the id of a sentence of this file")
-        if r["source"] != "AUTHOR" and r["source"] not in entity_by_id:
+        if r["source"] != "AUTHOR" and r["source"] not in entity_by_id and r["source"] not in bad_entities:
             yield Finding("dangling-reference", file, line, "source", f"{r['source']} is not the id of an entity of this file, nor AUTHOR")
         if not ok:
             continue

@@ -130,7 +130,7 @@ def validate_records(
     """Levels 2 to 4 over the parsed records of one annotation file; returns the valid records by kind."""
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {k: [] for k in ("sentence", "mention", "entity", "stance", "relation")}
     validators = {k: fast_validator(k) for k in ANNOTATION_KINDS}
-    n_invalid = 0
+    invalid_ids: dict[str, set[str]] = {k: set() for k in groups}
     doc_id = expected_doc
     for line, rec in recs:
         kind = rec.get("kind")
@@ -140,7 +140,10 @@ def validate_records(
         else:
             ok, found = check_record(rec, file, line)
             report.extend(found)
-            n_invalid += 1
+            # keep the id of a rejected record, so that references to it are
+            # not reported again as dangling
+            if kind in invalid_ids and isinstance(rec.get("id"), str):
+                invalid_ids[kind].add(rec["id"])
             continue
         if doc_id is None:
             doc_id = rec["doc_id"]
@@ -158,7 +161,7 @@ def validate_records(
         return groups
     if doc.text is None:
         return groups  # text not shipped: nothing to check offsets against
-    report.extend(semantics.check(groups, doc.text, file))
+    report.extend(semantics.check(groups, doc.text, file, invalid_ids))
     report.extend(consistency.check(groups, file))
     return groups
 
