@@ -84,11 +84,13 @@ def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
             msg = str(exc).split(": line ")[0]
             out.append(Finding("json-syntax", file, lineno, "", f"not valid JSON ({msg}); expected one complete JSON object on the line"))
             return None
-    # Duplicate keys: orjson keeps the last value. Every key is followed by
-    # '":' (or '"<space>:'), so if the count of those tokens equals the number
-    # of keys parsed, no key was repeated; otherwise check exactly.
-    if type(obj) is dict or type(obj) is list:
-        if line.count(b'":') != _count_keys(obj) or _SPACED_COLON.search(line):
+    # Duplicate keys: orjson keeps the last value, so check. A line that is
+    # exactly orjson's compact form of what it parsed to has no duplicate (the
+    # re-serialisation would have lost it): that is every line geostance
+    # writes, and the fast path. Otherwise compare the count of key tokens
+    # ('":' or '"<space>:') with the keys parsed, and check exactly on a mismatch.
+    if (type(obj) is dict or type(obj) is list) and orjson.dumps(obj) != line:
+        if _SPACED_COLON.search(line) or line.count(b'":') != _count_keys(obj):
             dup = _first_duplicate_key(line)
             if dup is not None:
                 out.append(Finding("duplicate-key", file, lineno, dup, f"key {dup!r} appears more than once in one object; expected each key once"))
@@ -97,6 +99,26 @@ def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
         out.append(Finding("not-an-object", file, lineno, "", f"found a JSON {type(obj).__name__}, expected an object"))
         return None
     return obj
+
+
+def _parse_canonical(lines: list[bytes]) -> list[Record] | None:
+    """Fast path for a file whose every line is an object in orjson's compact
+    form (every file geostance writes): one parse of the whole file as an
+    array, and one re-serialisation that must give the same bytes (so no key
+    was repeated and nothing was lost). ``None`` when it does not apply."""
+    if not lines or any(len(line) > MAX_LINE_BYTES for line in lines):
+        return None
+    joined = b"[" + b",".join(lines) + b"]"
+    try:
+        objs = orjson.loads(joined)
+    except orjson.JSONDecodeError:
+        return None
+    if len(objs) != len(lines) or orjson.dumps(objs) != joined:
+        return None
+    for o in objs:
+        if type(o) is not dict:
+            return None
+    return objs
 
 
 def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Finding]]:
@@ -124,6 +146,10 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
         lines.pop()
     else:
         found.append(Finding("no-final-newline", file, len(lines), "", "the last line does not end with a newline (LF)"))
+    if not bad_utf8 and not has_cr:
+        fast = _parse_canonical(lines)
+        if fast is not None:
+            return list(enumerate(fast, 1)), found
     for i, line in enumerate(lines, 1):
         if len(line) > MAX_LINE_BYTES:
             found.append(Finding("line-too-long", file, i, "", f"the line has {len(line):,} bytes; the limit is {MAX_LINE_BYTES:,}"))

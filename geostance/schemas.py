@@ -141,6 +141,27 @@ def explain(record: dict[str, Any], kind: str, file: str, line: int) -> list[Fin
 ANNOTATION_KINDS = frozenset(("sentence", "mention", "entity", "stance", "relation"))
 
 
+@lru_cache(maxsize=1)
+def batch_validator() -> Any:
+    """A compiled validator of a whole list of annotation records: each item
+    must have a known ``kind`` and fit that kind's schema. One call per file
+    instead of one per record; a rejected list is re-checked record by record."""
+    items = {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {"kind": {"$ref": "labels.schema.json#/$defs/record_kind"}},
+        "allOf": [
+            {"if": {"properties": {"kind": {"const": k}}}, "then": {"$ref": f"{k}.schema.json"}}
+            for k in sorted(ANNOTATION_KINDS)
+        ],
+    }
+    registry = jsonschema_rs.Registry([(BASE_URI + f"{n}.schema.json", schema(n)) for n in _all_names()])
+    return jsonschema_rs.validator_for(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": BASE_URI + "batch", "type": "array", "items": items},
+        registry=registry,
+    )
+
+
 def check_record(record: dict[str, Any], file: str, line: int, kinds: frozenset[str] = ANNOTATION_KINDS) -> tuple[bool, list[Finding]]:
     """Check one record against the schema of its kind; ``kinds`` are the kinds the file may hold."""
     kind = record.get("kind")

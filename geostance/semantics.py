@@ -67,6 +67,8 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
 
     # ids unique per layer
     for layer in (sentences, mentions, entities, stances, relations):
+        if len({r["id"] for _, r in layer}) == len(layer):
+            continue
         first: dict[str, int] = {}
         for line, r in layer:
             rid = r["id"]
@@ -79,9 +81,14 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     good_sents: list[tuple[int, int, str]] = []
     prev_end = -1
     prev_line = 0
+    n_text = len(text)
     for n, (line, s) in enumerate(sentences, 1):
-        spans = list(check_span(s["start"], s["end"], s["text"], text, file, line, "text"))
-        yield from spans
+        a, b, surface = s["start"], s["end"], s["text"]
+        if b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace():
+            spans = []
+        else:
+            spans = list(check_span(a, b, surface, text, file, line, "text"))
+            yield from spans
         if s["id"] != f"s{n}":
             yield Finding("sentence-id-order", file, line, "id", f"is {s['id']}, expected s{n} (the {n}th sentence in reading order)")
         if spans:
@@ -115,17 +122,19 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     span_first: dict[tuple[int, int], str] = {}
     for line, m in mentions:
         mention_by_id.setdefault(m["id"], m)
-        bad = list(check_span(m["start"], m["end"], m["text"], text, file, line, "text"))
-        yield from bad
-        if bad:
-            mention_sentence[m["id"]] = None
-            continue
-        key = (m["start"], m["end"])
+        a, b, surface = m["start"], m["end"], m["text"]
+        if not (b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
+            bad = list(check_span(a, b, surface, text, file, line, "text"))
+            yield from bad
+            if bad:
+                mention_sentence[m["id"]] = None
+                continue
+        key = (a, b)
         if key in span_first:
             yield Finding("duplicate-mention-span", file, line, "start", f"{m['id']} covers {m['start']}:{m['end']} like {span_first[key]}; expected one mention per span")
         else:
             span_first[key] = m["id"]
-        sid = sentence_of(m["start"], m["end"]) if good_sents else None
+        sid = sentence_of(a, b) if good_sents else None
         mention_sentence[m["id"]] = sid
         if good_sents and sid is None:
             yield Finding("mention-crosses-sentence", file, line, "start", f"{m['id']} at {m['start']}:{m['end']} does not lie inside one sentence")
@@ -175,7 +184,9 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
         if t["source"] != "AUTHOR" and t["source"] not in entity_by_id and t["source"] not in bad_entities:
             yield Finding("dangling-reference", file, line, "source", f"{t['source']} is not the id of an entity of this file, nor AUTHOR")
         for i, ev in enumerate(t["evidence"]):
-            yield from check_span(ev["start"], ev["end"], ev["text"], text, file, line, f"evidence[{i}].text")
+            a, b, surface = ev["start"], ev["end"], ev["text"]
+            if not (b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
+                yield from check_span(a, b, surface, text, file, line, f"evidence[{i}].text")
         if not ok:
             continue
         if t["holder"] == t["target"]:

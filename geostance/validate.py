@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, Iterable
 from geostance import consistency, jsonl, semantics
 from geostance.findings import Finding, Report, table
 from geostance.paths import default_dataset_root
-from geostance.schemas import ANNOTATION_KINDS, check_record, fast_validator
+from geostance.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator, schema
 
 DOCUMENT_KINDS = frozenset(("document",))
 
@@ -71,6 +72,10 @@ class DocumentStore:
 
 def _display(p: Path, root: Path | None) -> str:
     if root is not None:
+        try:
+            return str(p.relative_to(root))
+        except ValueError:
+            pass
         try:
             return str(p.resolve().relative_to(root.resolve()))
         except ValueError:
@@ -132,25 +137,42 @@ def validate_records(
     validators = {k: fast_validator(k) for k in ANNOTATION_KINDS}
     invalid_ids: dict[str, set[str]] = {k: set() for k in groups}
     doc_id = expected_doc
-    for line, rec in recs:
-        kind = rec.get("kind")
-        v = validators.get(kind) if isinstance(kind, str) else None
-        if v is not None and v.is_valid(rec):
-            pass
-        else:
-            ok, found = check_record(rec, file, line)
-            report.extend(found)
-            # keep the id of a rejected record, so that references to it are
-            # not reported again as dangling
-            if kind in invalid_ids and isinstance(rec.get("id"), str):
-                invalid_ids[kind].add(rec["id"])
-            continue
-        if doc_id is None:
-            doc_id = rec["doc_id"]
-        elif rec["doc_id"] != doc_id:
-            report.add(Finding("doc-id-mismatch", file, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} like the file's other records (one document per file)"))
-            continue
-        groups[kind].append((line, rec))
+    if batch_validator().is_valid([r for _, r in recs]):
+        # every record fits its schema: group them and check the doc_id
+        for line, rec in recs:
+            groups[rec["kind"]].append((line, rec))
+        ids = {rec["doc_id"] for _, rec in recs}
+        if doc_id is None and len(ids) == 1:
+            doc_id = next(iter(ids))
+        if ids and ids != {doc_id}:
+            if doc_id is None:
+                doc_id = recs[0][1]["doc_id"]
+            for kind, lined in groups.items():
+                keep = []
+                for line, rec in lined:
+                    if rec["doc_id"] != doc_id:
+                        report.add(Finding("doc-id-mismatch", file, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} like the file's other records (one document per file)"))
+                    else:
+                        keep.append((line, rec))
+                groups[kind] = keep
+    else:
+        for line, rec in recs:
+            kind = rec.get("kind")
+            v = validators.get(kind) if isinstance(kind, str) else None
+            if v is None or not v.is_valid(rec):
+                ok, found = check_record(rec, file, line)
+                report.extend(found)
+                # keep the id of a rejected record, so that references to it are
+                # not reported again as dangling
+                if kind in invalid_ids and isinstance(rec.get("id"), str):
+                    invalid_ids[kind].add(rec["id"])
+                continue
+            if doc_id is None:
+                doc_id = rec["doc_id"]
+            elif rec["doc_id"] != doc_id:
+                report.add(Finding("doc-id-mismatch", file, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} like the file's other records (one document per file)"))
+                continue
+            groups[kind].append((line, rec))
     report.records += len(recs)
     if doc_id is None:
         return groups
@@ -176,7 +198,7 @@ def validate_file(path: Path, store: DocumentStore, report: Report, expected_doc
 
 def _doc_from_path(path: Path) -> str | None:
     """The document a file belongs to by the dataset layout, if it follows it."""
-    parts = path.resolve().parts
+    parts = path.parts
     if len(parts) >= 4 and parts[-3] == "raw" and parts[-4] == "annotations":
         return parts[-2]
     if len(parts) >= 3 and parts[-2] == "gold" and parts[-3] == "annotations":
@@ -186,15 +208,31 @@ def _doc_from_path(path: Path) -> str | None:
 
 def _check_layout_names(path: Path, store: DocumentStore, report: Report) -> None:
     """Raw files are named <doc_id>/<annotator>.jsonl: both must be safe ids."""
-    from geostance.schemas import schema
-    import re
-
-    parts = path.resolve().parts
+    parts = path.parts
     if not (len(parts) >= 4 and parts[-3] == "raw" and parts[-4] == "annotations"):
         return
-    defs = schema("defs")["$defs"]
-    if not re.fullmatch(defs["annotator_id"]["pattern"], path.stem) or path.stem == defs["annotator_id"]["not"]["const"]:
+    if not is_annotator_id(path.stem):
         report.add(Finding("unsafe-doc-id", store.display(path), 0, "", f"annotator id {path.stem!r} (the file name) is not a safe, unreserved annotator id"))
+
+
+def is_annotator_id(name: str) -> bool:
+    """Whether ``name`` is a safe, unreserved annotator id (schema/defs.schema.json).
+
+    >>> is_annotator_id("llm-1"), is_annotator_id("gold"), is_annotator_id("../x")
+    (True, False, False)
+    """
+    d = schema("defs")["$defs"]["annotator_id"]
+    return re.fullmatch(d["pattern"], name) is not None and name != d["not"]["const"]
+
+
+def is_doc_id(name: str) -> bool:
+    """Whether ``name`` is a safe document id (schema/defs.schema.json).
+
+    >>> is_doc_id("china-backs-russia"), is_doc_id("../x"), is_doc_id("a.b")
+    (True, False, False)
+    """
+    d = schema("defs")["$defs"]["doc_id"]
+    return len(name) <= d["maxLength"] and re.fullmatch(d["pattern"], name) is not None
 
 
 def find_dataset_root(path: Path) -> Path | None:
@@ -216,14 +254,16 @@ def dataset_files(root: Path) -> tuple[list[str], list[Path]]:
 def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None = None) -> None:
     """Validate dataset roots, folders and files; findings go to ``report``."""
     for path in paths:
+        path = path.resolve()
         root = find_dataset_root(path if path.is_dir() else path.parent)
         folder = documents or ((root / "documents") if root else default_dataset_root() / "documents")
         display_root = root.parent if root else None
         store = DocumentStore(folder, display_root)
+        docs: list[str] = []
         if path.is_dir() and (path / "documents").is_dir():
             docs, files = dataset_files(path)
-            for d in docs:
-                store.get(d, report)
+            # one document's files together, so its text is read once
+            files.sort(key=lambda f: (_doc_from_path(f) or "", str(f)))
         elif path.is_dir():
             files = sorted(p for p in path.rglob("*.jsonl"))
         else:
@@ -234,6 +274,9 @@ def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None
                 continue
             _check_layout_names(f, store, report)
             validate_file(f, store, report, _doc_from_path(f))
+        for d in docs:  # documents that no annotation file named
+            if d not in store.checked:
+                store.get(d, report)
 
 
 def validate(paths: Iterable[Path] | None = None, max_per_id: int | None = None, documents: Path | None = None) -> Report:
