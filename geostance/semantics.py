@@ -9,6 +9,8 @@ It is a pure function; the caller reads files.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from typing import Any, Iterator
@@ -25,6 +27,23 @@ def _show(s: str) -> str:
     return '"' + s.replace("\n", "\\n").replace("\u00a0", "\\u00a0") + '"'
 
 
+_ABBREVIATION_END = re.compile(r"(?:\b\w\.){2,}$")
+
+
+def punctuation_edge(surface: str) -> bool:
+    """Whether a span starts or ends on punctuation, the final period of an
+    abbreviation such as "U.S." excepted (guidelines §2.5).
+
+    >>> punctuation_edge("“abandon"), punctuation_edge("U.S."), punctuation_edge("Russia")
+    (True, False, False)
+    """
+    if unicodedata.category(surface[0])[0] == "P":
+        return True
+    if unicodedata.category(surface[-1])[0] == "P":
+        return not (surface[-1] == "." and _ABBREVIATION_END.search(surface))
+    return False
+
+
 def check_span(start: int, end: int, surface: str, text: str, file: str, line: int, field: str) -> Iterator[Finding]:
     """Offsets in range, start < end, surface text equal to the document's, no white-space edges.
 
@@ -32,8 +51,15 @@ def check_span(start: int, end: int, surface: str, text: str, file: str, line: i
     []
     >>> [f.message for f in check_span(0, 7, "Moscow", "Moscow rules", "f", 1, "text")]
     ['is "Moscow", the document has "Moscow " at 0:7']
+    >>> [(f.id, f.field) for f in check_span(0.0, 6, "Moscow", "Moscow rules", "f", 1, "evidence[0].text")]
+    [('wrong-type', 'evidence[0].start')]
     """
     pre = field.rsplit(".", 1)[0] + "." if "." in field else ""
+    for name, v in (("start", start), ("end", end)):
+        # JSON Schema counts 5.0 as an integer; a str index cannot be 5.0
+        if type(v) is not int:
+            yield Finding("wrong-type", file, line, pre + name, f"found number {v!r}, expected an integer offset written without fraction or exponent")
+            return
     if end > len(text):
         yield Finding("offset-out-of-range", file, line, pre + "end", f"end {end} lies beyond the document text, which has {len(text)} characters")
         return
@@ -84,7 +110,7 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     n_text = len(text)
     for n, (line, s) in enumerate(sentences, 1):
         a, b, surface = s["start"], s["end"], s["text"]
-        if b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace():
+        if type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace():
             spans = []
         else:
             spans = list(check_span(a, b, surface, text, file, line, "text"))
@@ -123,12 +149,14 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     for line, m in mentions:
         mention_by_id.setdefault(m["id"], m)
         a, b, surface = m["start"], m["end"], m["text"]
-        if not (b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
+        if not (type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
             bad = list(check_span(a, b, surface, text, file, line, "text"))
             yield from bad
             if bad:
                 mention_sentence[m["id"]] = None
                 continue
+        if punctuation_edge(surface):
+            yield Finding("span-punctuation-edge", file, line, "text", f"{_show(surface)} at {a}:{b} starts or ends on punctuation; trim it")
         key = (a, b)
         if key in span_first:
             yield Finding("duplicate-mention-span", file, line, "start", f"{m['id']} covers {m['start']}:{m['end']} like {span_first[key]}; expected one mention per span")
@@ -185,7 +213,7 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
             yield Finding("dangling-reference", file, line, "source", f"{t['source']} is not the id of an entity of this file, nor AUTHOR")
         for i, ev in enumerate(t["evidence"]):
             a, b, surface = ev["start"], ev["end"], ev["text"]
-            if not (b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
+            if not (type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
                 yield from check_span(a, b, surface, text, file, line, f"evidence[{i}].text")
         if not ok:
             continue
@@ -221,6 +249,8 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
         sig = SIGNATURES[r["type"]]
         if r["head"] == r["tail"]:
             yield Finding("self-reference", file, line, "tail", f"head and tail are both {r['head']}; expected two different mentions")
+        elif head["entity"] == tail["entity"]:
+            yield Finding("self-reference", file, line, "tail", f"head {r['head']} and tail {r['tail']} are both mentions of {head['entity']}; expected two different entities")
         if head["type"] not in sig.head:
             yield Finding("argument-type", file, line, "head", f"{r['head']} has type {head['type']}; {r['type']} takes a head of type {' or '.join(sig.head)}")
         if tail["type"] not in sig.tail:
