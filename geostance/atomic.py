@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["write_bytes", "write_text", "open_atomic"]
+__all__ = ["write_bytes", "write_text", "open_atomic", "move_into_place"]
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -93,3 +93,27 @@ def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8")
     """Write ``text`` to ``path`` atomically, encoded (UTF-8) with no newline
     translation (what you pass is what is stored: ``\\n`` stays LF)."""
     return write_bytes(path, text.encode(encoding))
+
+
+def move_into_place(src: str | os.PathLike[str], dst: str | os.PathLike[str], mode: int = 0o644) -> Path:
+    """Put a finished file (written elsewhere in the same file system, e.g. by
+    a streaming writer into a temporary folder) at ``dst`` in one step:
+    fsync it, set its permission, :func:`os.replace` it, fsync the folder.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "part").write_bytes(b"x")
+    >>> move_into_place(d / "part", d / "out" / "final").read_bytes(), (d / "part").exists()
+    (b'x', False)
+    """
+    target = Path(dst)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(src, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(src, mode)
+    os.replace(src, target)
+    _fsync_dir(target.parent)
+    return target

@@ -32,16 +32,17 @@ Record = dict[str, Any]
 
 
 def _count_keys(obj: Any) -> int:
+    """The number of keys in ``obj`` and every object inside it (no recursion:
+    orjson reads 1,024 levels of nesting, more than Python's stack allows)."""
     n = 0
-    if type(obj) is dict:
-        n = len(obj)
-        for v in obj.values():
-            if type(v) is dict or type(v) is list:
-                n += _count_keys(v)
-    elif type(obj) is list:
-        for v in obj:
-            if type(v) is dict or type(v) is list:
-                n += _count_keys(v)
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if type(o) is dict:
+            n += len(o)
+            stack.extend(v for v in o.values() if type(v) is dict or type(v) is list)
+        elif type(o) is list:
+            stack.extend(v for v in o if type(v) is dict or type(v) is list)
     return n
 
 
@@ -61,7 +62,14 @@ def _first_duplicate_key(line: bytes) -> str | None:
 
 
 def _nonfinite(_: str) -> Any:
-    raise _NonFinite(_)
+    raise _NonFinite(f"{_} is not a JSON value; use null or a finite number")
+
+
+def _finite_float(s: str) -> float:
+    v = float(s)
+    if v in (float("inf"), float("-inf")):
+        raise _NonFinite(f"{s} is beyond the range of a double (it reads as infinity); use a finite number")
+    return v
 
 
 class _NonFinite(ValueError):
@@ -76,22 +84,29 @@ def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
         # orjson is strict; the standard library tells NaN/Infinity apart from
         # broken syntax and reads what orjson refuses but JSON allows (big ints).
         try:
-            obj = json.loads(line, parse_constant=_nonfinite)
+            json.loads(line, parse_constant=_nonfinite, parse_float=_finite_float)
         except _NonFinite as nf:
-            out.append(Finding("json-nonfinite", file, lineno, "", f"{nf.args[0]} is not a JSON value; use null or a finite number"))
+            out.append(Finding("json-nonfinite", file, lineno, "", str(nf)))
             return None
         except (ValueError, RecursionError):
-            msg = str(exc).split(": line ")[0]
-            out.append(Finding("json-syntax", file, lineno, "", f"not valid JSON ({msg}); expected one complete JSON object on the line"))
-            return None
+            pass
+        # broken syntax, or what the standard library reads but orjson refuses:
+        # a \ud800-style escape of a lone surrogate, which is no character
+        msg = str(exc).split(": line ")[0]
+        out.append(Finding("json-syntax", file, lineno, "", f"not valid JSON ({msg}); expected one complete JSON object on the line"))
+        return None
     # Duplicate keys: orjson keeps the last value, so check. A line that is
     # exactly orjson's compact form of what it parsed to has no duplicate (the
     # re-serialisation would have lost it): that is every line geostance
     # writes, and the fast path. Otherwise compare the count of key tokens
     # ('":' or '"<space>:') with the keys parsed, and check exactly on a mismatch.
-    if (type(obj) is dict or type(obj) is list) and orjson.dumps(obj) != line:
+    if (type(obj) is dict or type(obj) is list) and _dumps_or_none(obj) != line:
         if _SPACED_COLON.search(line) or line.count(b'":') != _count_keys(obj):
-            dup = _first_duplicate_key(line)
+            try:
+                dup = _first_duplicate_key(line)
+            except RecursionError:
+                out.append(Finding("json-syntax", file, lineno, "", "the JSON nests too deeply to be read; expected a geostance record, which nests 3 levels"))
+                return None
             if dup is not None:
                 out.append(Finding("duplicate-key", file, lineno, dup, f"key {dup!r} appears more than once in one object; expected each key once"))
                 return None
@@ -99,6 +114,15 @@ def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
         out.append(Finding("not-an-object", file, lineno, "", f"found a JSON {type(obj).__name__}, expected an object"))
         return None
     return obj
+
+
+def _dumps_or_none(obj: Any) -> bytes | None:
+    """orjson's compact form of ``obj``; None when orjson cannot write it
+    (more than 254 levels of nesting)."""
+    try:
+        return orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        return None
 
 
 def _parse_canonical(lines: list[bytes]) -> list[Record] | None:
@@ -113,7 +137,7 @@ def _parse_canonical(lines: list[bytes]) -> list[Record] | None:
         objs = orjson.loads(joined)
     except orjson.JSONDecodeError:
         return None
-    if len(objs) != len(lines) or orjson.dumps(objs) != joined:
+    if len(objs) != len(lines) or _dumps_or_none(objs) != joined:
         return None
     for o in objs:
         if type(o) is not dict:

@@ -86,10 +86,21 @@ def _type_name(v: Any) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}.get(type(v), type(v).__name__)
 
 
+def _def_name(sub: Any) -> str | None:
+    """The name of the definition of ``defs.schema.json`` that ``sub`` is, if any.
+
+    >>> _def_name(schema("defs")["$defs"]["entity_id"]), _def_name({"type": "string"})
+    ('entity_id', None)
+    """
+    for name, d in schema("defs")["$defs"].items():
+        if d == sub:
+            return name
+    return None
+
+
 def _finding(err: jsonschema.ValidationError, file: str, line: int) -> list[Finding]:
     path = list(err.absolute_path)
     fld = field_path(path)
-    spath = [str(p) for p in err.absolute_schema_path]
     v = err.validator
     inst = err.instance
     if v == "required":
@@ -117,12 +128,16 @@ def _finding(err: jsonschema.ValidationError, file: str, line: int) -> list[Find
         if not isinstance(inst, str):
             return [Finding("wrong-type", file, line, fld, f"found {_type_name(inst)} {_short(inst)}, expected a string")]
         return [Finding("bad-id", file, line, fld, f"found {_short(inst)}, expected an entity id (e1, e2, ...) or AUTHOR")]
-    if v == "pattern" or (v == "not" and "annotator_id" in spath):
-        if "doc_id" in spath or "annotator_id" in spath or (path and path[-1] == "doc_id"):
+    # an id's pattern is reached through a $ref, which the schema path does
+    # not name: find which definition of defs.schema.json failed
+    name = _def_name(err.schema) if v in ("pattern", "not") else None
+    if v == "pattern" or (v == "not" and name == "annotator_id"):
+        if name == "annotator_id":
+            return [Finding("unsafe-doc-id", file, line, fld, f"found {_short(inst)}, expected an annotator id: a lower-case letter, then lower-case letters, digits, '-' or '_' (no '/', '.'; 'gold' is reserved)")]
+        if name == "doc_id" or (path and path[-1] == "doc_id"):
             return [Finding("unsafe-doc-id", file, line, fld, f"found {_short(inst)}, expected lower-case letters and digits joined by single hyphens (no '/', '.', '..')")]
-        if any(s.endswith("_id") for s in spath):
-            prefix = next(s for s in spath if s.endswith("_id"))
-            return [Finding("bad-id", file, line, fld, f"found {_short(inst)}, expected a {prefix.replace('_', ' ')} matching {err.validator_value}")]
+        if name is not None and name.endswith("_id"):
+            return [Finding("bad-id", file, line, fld, f"found {_short(inst)}, expected a {name.replace('_', ' ')} matching {err.validator_value}")]
         return [Finding("invalid-value", file, line, fld, f"found {_short(inst)}, expected text matching {err.validator_value}")]
     if v == "minimum":
         return [Finding("negative-offset", file, line, fld, f"found {_short(inst)}, expected an offset >= {err.validator_value}")]
@@ -132,9 +147,12 @@ def _finding(err: jsonschema.ValidationError, file: str, line: int) -> list[Find
 def explain(record: dict[str, Any], kind: str, file: str, line: int) -> list[Finding]:
     """Every schema violation of ``record`` as findings (reference engine)."""
     out: list[Finding] = []
-    errors = sorted(reference_validator(kind).iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-    for err in errors:
-        out.extend(_finding(err, file, line))
+    try:
+        errors = sorted(reference_validator(kind).iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        for err in errors:
+            out.extend(_finding(err, file, line))
+    except RecursionError:  # jsonschema writes repr(value) into its messages
+        return [Finding("invalid-value", file, line, "", "a value nests too deeply to be checked (about a thousand levels); a geostance record nests at most 3 levels")]
     return out
 
 

@@ -120,7 +120,7 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None) -
     except UnicodeDecodeError as exc:  # sha256 matched, so the record itself vouches for bad bytes
         found.append(Finding("invalid-utf8", _display(txt_path, display_root), 0, "", f"byte {exc.start} of the text is not valid UTF-8"))
         return None, found
-    if len(text) != rec["num_chars"]:
+    if len(text) != rec["num_chars"] or type(rec["num_chars"]) is not int:  # 55.0 passes JSON Schema
         found.append(Finding("document-record", name, line, "num_chars", f"is {rec['num_chars']}, the text has {len(text)} characters"))
     return Document(rec, text), found
 
@@ -152,6 +152,7 @@ def validate_records(
                 for line, rec in lined:
                     if rec["doc_id"] != doc_id:
                         report.add(Finding("doc-id-mismatch", file, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} like the file's other records (one document per file)"))
+                        invalid_ids[kind].add(rec["id"])  # dropped: references to it are not reported again
                     else:
                         keep.append((line, rec))
                 groups[kind] = keep
@@ -164,13 +165,14 @@ def validate_records(
                 report.extend(found)
                 # keep the id of a rejected record, so that references to it are
                 # not reported again as dangling
-                if kind in invalid_ids and isinstance(rec.get("id"), str):
+                if isinstance(kind, str) and kind in invalid_ids and isinstance(rec.get("id"), str):
                     invalid_ids[kind].add(rec["id"])
                 continue
             if doc_id is None:
                 doc_id = rec["doc_id"]
             elif rec["doc_id"] != doc_id:
                 report.add(Finding("doc-id-mismatch", file, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} like the file's other records (one document per file)"))
+                invalid_ids[kind].add(rec["id"])  # dropped: references to it are not reported again
                 continue
             groups[kind].append((line, rec))
     report.records += len(recs)
