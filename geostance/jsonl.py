@@ -81,8 +81,8 @@ def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        # orjson is strict; the standard library tells NaN/Infinity apart from
-        # broken syntax and reads what orjson refuses but JSON allows (big ints).
+        # orjson is strict; the standard library tells NaN/Infinity (and
+        # numbers that overflow to infinity) apart from broken syntax.
         try:
             json.loads(line, parse_constant=_nonfinite, parse_float=_finite_float)
         except _NonFinite as nf:

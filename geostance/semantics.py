@@ -214,7 +214,15 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
         for i, ev in enumerate(t["evidence"]):
             a, b, surface = ev["start"], ev["end"], ev["text"]
             if not (type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
-                yield from check_span(a, b, surface, text, file, line, f"evidence[{i}].text")
+                bad = list(check_span(a, b, surface, text, file, line, f"evidence[{i}].text"))
+                yield from bad
+                if bad:
+                    continue
+            # guidelines §11.2 (3, 4): one sentence per span, no punctuation at the edges
+            if punctuation_edge(surface):
+                yield Finding("span-punctuation-edge", file, line, f"evidence[{i}].text", f"{_show(surface)} at {a}:{b} starts or ends on punctuation; trim it")
+            if good_sents and sentence_of(a, b) is None:
+                yield Finding("evidence-crosses-sentence", file, line, f"evidence[{i}].start", f"evidence span {a}:{b} does not lie inside one sentence; expected one span per sentence")
         if not ok:
             continue
         if t["holder"] == t["target"]:

@@ -91,9 +91,9 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None) -
     rec_path = folder / f"{doc_id}.jsonl"
     txt_path = folder / f"{doc_id}.txt"
     name = _display(rec_path, display_root)
-    if not rec_path.is_file():
+    if not os.path.lexists(rec_path):
         return None, []
-    recs, found = jsonl.read(rec_path, name)
+    recs, found = jsonl.read(rec_path, name)  # a folder or a broken link: unreadable-path
     if len(recs) != 1 or any(f.severity == "error" for f in found):
         if len(recs) > 1:
             found.append(Finding("document-record", name, recs[1][0], "", "a document file holds exactly one document record"))
@@ -110,7 +110,11 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None) -
         if rec["text_included"]:
             found.append(Finding("document-record", name, line, "text_included", f"is true but {_display(txt_path, display_root)} does not exist"))
         return Document(rec, None), found
-    data = txt_path.read_bytes()
+    try:
+        data = txt_path.read_bytes()
+    except OSError as exc:
+        found.append(Finding("unreadable-path", _display(txt_path, display_root), 0, "", f"cannot read the text file: {exc.strerror or exc}"))
+        return None, found
     digest = hashlib.sha256(data).hexdigest()
     if digest != rec["sha256"]:
         found.append(Finding("document-sha256-mismatch", name, line, "sha256", f"is {rec['sha256']}, the text file {_display(txt_path, display_root)} has {digest}"))
