@@ -1,0 +1,428 @@
+"""The dataset card: ``CARD.md`` (written by people) -> ``dataset/README.md``.
+
+CARD.md is the one human-written source of the card. Every number in it
+lives in a generated block::
+
+    <!-- gen:layers -->
+    ...generated Markdown...
+    <!-- /gen:layers -->
+
+:func:`blocks` computes the content of every block from the build's
+statistics (:class:`geostance.build.Stats`); :func:`refresh` puts it into
+the card text; :func:`readme` prefixes the YAML front matter that the Hub and
+``datasets`` read (configs with their data files, features, split sizes,
+licence, languages, task categories, size category). Numbers are never typed
+by hand: ``tests/test_card.py`` fails when CARD.md's blocks differ from what
+the data gives, and on placeholder text (:func:`placeholders`).
+
+>>> text = "a\\n<!-- gen:x -->\\nold\\n<!-- /gen:x -->\\nb\\n"
+>>> print(fill(text, {"x": "new"}), end="")
+a
+<!-- gen:x -->
+new
+<!-- /gen:x -->
+b
+>>> placeholders("Size: [More Information Needed]\\nTODO: write")
+['More Information Needed', 'TODO']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from geostance import labels, views
+from geostance.tables import Column, render_markdown
+
+BLOCK = re.compile(r"<!-- gen:(?P<name>[a-z0-9-]+) -->\n(?P<body>.*?)<!-- /gen:(?P=name) -->", re.S)
+_PLACEHOLDER = re.compile(r"More Information Needed|More information needed|\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b|lorem ipsum|\{\{.*?\}\}", re.I)
+
+
+class CardError(ValueError):
+    """CARD.md and the generated blocks do not fit together."""
+
+
+def placeholders(text: str) -> list[str]:
+    """Placeholder phrases in ``text`` (each once, in order of appearance)."""
+    seen: list[str] = []
+    for m in _PLACEHOLDER.finditer(text):
+        if m.group(0) not in seen:
+            seen.append(m.group(0))
+    return seen
+
+
+def block_names(text: str) -> list[str]:
+    return [m.group("name") for m in BLOCK.finditer(text)]
+
+
+def fill(text: str, content: Mapping[str, str]) -> str:
+    """Replace the body of every generated block by ``content[name]``.
+
+    Every block of ``text`` must have content and every content a block."""
+    names = block_names(text)
+    unknown = sorted(set(names) - set(content))
+    missing = sorted(set(content) - set(names))
+    if unknown:
+        raise CardError(f"the card has generated block(s) that nothing generates: {', '.join(unknown)}")
+    if missing:
+        raise CardError(f"the card lacks the generated block(s): {', '.join(missing)}")
+
+    def sub(m: re.Match[str]) -> str:
+        body = content[m.group("name")].rstrip("\n") + "\n"
+        return f"<!-- gen:{m.group('name')} -->\n{body}<!-- /gen:{m.group('name')} -->"
+
+    return BLOCK.sub(sub, text)
+
+
+# ------------------------------------------------------------------ the generated blocks
+
+
+def _n(x: int) -> str:
+    return f"{x:,}"
+
+
+def _table(rows: list[dict[str, Any]], cols: list[Column]) -> str:
+    return render_markdown(rows, cols)
+
+
+def _counts_table(counter: Mapping[str, int], inventory: tuple[str, ...], title: str) -> str:
+    total = sum(counter.values())
+    rows = [{"label": f"`{x}`", "n": counter.get(x, 0), "share": counter.get(x, 0) / total if total else None}
+            for x in inventory]
+    rows.append({"label": "total", "n": total, "share": 1.0 if total else None})
+    return _table(rows, [Column("label", title), Column("n", "n", fmt=",d"), Column("share", "share", fmt=".1%")])
+
+
+def _overview(s: Any) -> str:
+    docs = len(s.documents)
+    ann = ", ".join(f"`{a}`" for a in sorted(s.annotators)) or "none"
+    text = (
+        f"{_n(docs)} document{'s' if docs != 1 else ''} ({', '.join(f'`{d}`' for d in s.documents)}) with "
+        f"{_n(s.rows['sentences'])} sentences, {_n(s.rows['mentions'])} mentions of {_n(s.rows['entities'])} entities, "
+        f"{_n(s.rows['stances'])} stances and {_n(s.rows['relations'])} relations in the adjudicated gold; "
+        f"{_n(s.rows['raw_annotations'])} records in the raw passes of {len(s.annotators)} annotator"
+        f"{'s' if len(s.annotators) != 1 else ''} ({ann})."
+    )
+    return text
+
+
+def _layers(s: Any) -> str:
+    from geostance.build import CONFIGS, data_file
+
+    what = {
+        "documents": "one row per document: metadata and text",
+        "sentences": "gold sentences",
+        "mentions": "gold mentions",
+        "entities": "gold entities (coreference clusters)",
+        "stances": "gold stances",
+        "relations": "gold relations",
+        "raw_annotations": "every record of every annotator's raw pass",
+        "stance_classification": "task view: (sentence, holder, target) -> stance label",
+        "relation_classification": "task view: (sentence, head mention, tail mention) -> relation type",
+        "ner": "task view: tokens -> BIO mention tags",
+    }
+    rows = [{"config": f"`{c}`", "what": what[c], "rows": s.rows[c], "file": f"`{data_file(c)}`"} for c in CONFIGS]
+    return _table(rows, [Column("config", "config"), Column("what", "rows are"), Column("rows", "rows", fmt=",d"), Column("file", "file")])
+
+
+def _documents(s: Any) -> str:
+    rows = [dict(d, doc_id=f"`{d['doc_id']}`", text="included" if d["text"] else "not included") for d in s.doc_info]
+    return _table(rows, [
+        Column("doc_id", "doc_id"), Column("title", "title"), Column("language", "language"),
+        Column("chars", "characters", fmt=",d"), Column("sentences", "sentences", fmt=",d"),
+        Column("publisher", "publisher", missing="unknown"), Column("date", "date", missing="unknown"),
+        Column("text", "text"),
+    ])
+
+
+def _labels(s: Any) -> str:
+    lc = s.label_counts
+    parts = [
+        "Mention types:", "", _counts_table(lc["mention_type"], labels.MENTION_TYPES, "type"), "",
+        "Mention forms:", "", _counts_table(lc["mention_form"], labels.MENTION_FORMS, "form"), "",
+        f"Metonymic mentions: {_n(lc['metonymy'].get('true', 0))} of {_n(s.rows['mentions'])}.", "",
+        "Entity types:", "", _counts_table(lc["entity_type"], labels.MENTION_TYPES, "type"), "",
+        "Stance labels:", "", _counts_table(lc["stance_label"], labels.STANCE_LABELS, "label"), "",
+        f"Stances stated explicitly: {_n(lc['stance_explicit'].get('true', 0))} of {_n(s.rows['stances'])}; "
+        f"in the article's own voice (source `AUTHOR`): {_n(lc['stance_source'].get('AUTHOR', 0))}, "
+        f"credited to an entity: {_n(lc['stance_source'].get('entity', 0))}.", "",
+        "Relation types:", "", _counts_table(lc["relation_type"], labels.RELATION_TYPES, "type"), "",
+        "Relation modality:", "", _counts_table(lc["modality"], labels.MODALITIES, "modality"), "",
+        f"Relations in the article's own voice: {_n(lc['relation_source'].get('AUTHOR', 0))}; "
+        f"credited to an entity: {_n(lc['relation_source'].get('entity', 0))}.",
+    ]
+    return "\n".join(parts)
+
+
+def _views(s: Any) -> str:
+    lc = s.label_counts
+    ner_types = {t: lc["ner_tag"].get(f"B-{t}", 0) for t in labels.MENTION_TYPES}
+    parts = [
+        f"`stance_classification`: {_n(s.rows['stance_classification'])} rows.", "",
+        _counts_table(lc["stance_classification"], labels.STANCE_VIEW_LABELS, "label"), "",
+        f"`relation_classification`: {_n(s.rows['relation_classification'])} rows.", "",
+        _counts_table(lc["relation_classification"], labels.RELATION_VIEW_LABELS, "label"), "",
+        f"`ner`: {_n(s.rows['ner'])} sentences, {_n(s.ner_tokens)} tokens, "
+        f"{_n(sum(ner_types.values()))} tagged mentions (B- tags):", "",
+        _counts_table(ner_types, labels.MENTION_TYPES, "type"),
+    ]
+    return "\n".join(parts)
+
+
+def _left_out(s: Any) -> str:
+    vs = s.view_stats
+    st, rel, ner = vs["stance_classification"], vs["relation_classification"], vs["ner"]
+    rows = [{"view": "`stance_classification`", "reason": f"`{k}`", "means": v, "n": st.uncarried.get(k, 0)}
+            for k, v in views.STANCE_REASONS.items()]
+    rows += [{"view": "`relation_classification`", "reason": f"`{k}`", "means": v, "n": rel.uncarried.get(k, 0)}
+             for k, v in views.RELATION_REASONS.items()]
+    n_st, n_rel = sum(st.uncarried.values()), sum(rel.uncarried.values())
+    parts = [
+        f"Gold stances no row of `stance_classification` carries: {_n(n_st)} of {_n(s.rows['stances'])}. "
+        f"Gold relations no row of `relation_classification` carries: {_n(n_rel)} of {_n(s.rows['relations'])}.", "",
+        _table(rows, [Column("view", "view"), Column("reason", "reason"), Column("means", "what it means"), Column("n", "n", fmt=",d")]), "",
+        f"Rows left out because they would carry two different gold labels: {_n(st.dropped_rows)} in "
+        f"`stance_classification`, {_n(rel.dropped_rows)} in `relation_classification`.", "",
+        f"`ner` keeps the outermost of overlapping mentions: {_n(ner.nested_dropped)} nested "
+        f"mention{'s' if ner.nested_dropped != 1 else ''} and {_n(ner.crossing_dropped)} crossing "
+        f"mention{'s' if ner.crossing_dropped != 1 else ''} have no tags (they stay in the `mentions` config).",
+    ]
+    if ner.no_text_sentences:
+        parts += ["", f"`ner` has no rows for {_n(ner.no_text_sentences)} sentences of documents built without their text."]
+    return "\n".join(parts)
+
+
+def _folds(s: Any) -> str:
+    from geostance.build import VIEW_CONFIGS
+
+    rows = []
+    for f in range(views.FOLDS):
+        row: dict[str, Any] = {"fold": f, "sentences": s.fold_sentences[f] if f < len(s.fold_sentences) else 0}
+        for v in VIEW_CONFIGS:
+            row[v] = s.fold_rows[v].get(f, 0)
+        rows.append(row)
+    cols = [Column("fold", "fold"), Column("sentences", "sentences", fmt=",d")] + [Column(v, f"`{v}` rows", fmt=",d") for v in VIEW_CONFIGS]
+    return (
+        f"k = {views.FOLDS} folds over sentences, shuffled with seed {views.FOLD_SEED}:\n\n" + _table(rows, cols)
+    )
+
+
+def _annotators(s: Any) -> str:
+    kinds = labels.RECORD_KINDS
+    rows = []
+    for a in sorted(s.annotators):
+        row: dict[str, Any] = {"annotator": f"`{a}`"}
+        row.update({k: s.annotators[a].get(k, 0) for k in kinds})
+        rows.append(row)
+    if not rows:
+        return "No raw annotator files were found."
+    return _table(rows, [Column("annotator", "annotator")] + [Column(k, f"{k} records", fmt=",d") for k in kinds])
+
+
+def agreement_markdown(root: Path, doc_ids: list[str]) -> str:
+    """The ``geostance agree`` Markdown report of every built document with
+    two or more annotators, headings moved down to sit in the card."""
+    from geostance import agree as agree_cli, agreement, jsonl, paths
+
+    parts = []
+    for doc_id in doc_ids:
+        names = paths.annotators(root, doc_id)
+        if len(names) < 2:
+            parts.append(f"`{doc_id}`: fewer than two annotators, no agreement figures.")
+            continue
+        records = {n: jsonl.load_records(paths.raw_path(root, doc_id, n)) for n in names}
+        md = agree_cli.render_markdown(agreement.agree(records, doc_id))
+        md = re.sub(r"^(#+) ", lambda m: "###" + m.group(1) + " ", md, flags=re.M)
+        parts.append(md.rstrip("\n"))
+    return "\n\n".join(parts) if parts else "No document was built."
+
+
+def _reproducibility(versions: Mapping[str, str]) -> str:
+    from geostance.build import PARQUET_OPTIONS, ROW_GROUP_SIZE
+
+    opts = ", ".join(f"`{k}={v}`" for k, v in PARQUET_OPTIONS.items())
+    return (
+        f"Built by geostance {versions['geostance']} with pyarrow {versions['pyarrow']} (Parquet writer), "
+        f"and datasets {versions['datasets']} (the feature metadata embedded in each file and the features in "
+        f"this card's YAML); both are pinned in `pyproject.toml` because another version can change the "
+        f"bytes. The YAML is written by geostance itself, not by a YAML library. Parquet options: {opts}, row groups of "
+        f"{ROW_GROUP_SIZE:,} rows. `MANIFEST.json` records the sha256, size and row count of every built file "
+        "and the sha256 of every source file."
+    )
+
+
+def _text_rights(s: Any) -> str:
+    parts = []
+    if s.without_text:
+        parts.append(
+            f"Built without their text (text columns are null; offsets and sha256 are kept): "
+            f"{', '.join(f'`{d}`' for d in s.without_text)}. Re-hydrate them from your own copy "
+            "(`geostance rehydrate`) and rebuild."
+        )
+    else:
+        parts.append("Every built document includes its text.")
+    if s.skipped:
+        parts.append(f"Documents without gold annotations, not in this build: {', '.join(f'`{d}`' for d in s.skipped)}.")
+    return " ".join(parts)
+
+
+def baselines_block(root: Path) -> str:
+    """The ``baselines`` block: ``geostance baselines``' table from the
+    ``baselines/results.json`` beside the dataset folder (the repository's
+    for ``dataset/``)."""
+    from geostance import baselines
+
+    return baselines.card_block(root.resolve().parent / "baselines" / "results.json")
+
+
+def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The content of every generated block, from the build's statistics
+    (and, for ``baselines``, from the baseline results beside the dataset)."""
+    from geostance.build import versions as current_versions
+
+    v = versions or current_versions()
+    return {
+        "overview": _overview(stats),
+        "layers": _layers(stats),
+        "documents": _documents(stats),
+        "labels": _labels(stats),
+        "views": _views(stats),
+        "left-out": _left_out(stats),
+        "folds": _folds(stats),
+        "baselines": baselines_block(root),
+        "annotators": _annotators(stats),
+        "agreement": agreement_markdown(root, stats.documents),
+        "reproducibility": _reproducibility(v),
+        "text-rights": _text_rights(stats),
+    }
+
+
+def refresh(card_text: str, stats: Any, root: Path) -> str:
+    """CARD.md with every generated block recomputed."""
+    return fill(card_text, blocks(stats, root))
+
+
+# ------------------------------------------------------------------ YAML front matter
+
+
+def size_category(n: int) -> str:
+    """The Hub's size category of ``n`` examples.
+
+    >>> size_category(999), size_category(1000), size_category(2_500_000)
+    ('n<1K', '1K<n<10K', '1M<n<10M')
+    """
+    bounds = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+              (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
+    for b, name in bounds:
+        if n < b:
+            return name
+    return "n>1B"
+
+
+def front_matter(stats: Any, file_info: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The card's YAML metadata as a dict (key order is the output order)."""
+    import datasets
+
+    from geostance.build import CONFIGS, DEFAULT_CONFIG, SPLIT, data_file, features
+
+    feats = features()
+    configs = []
+    infos = []
+    for c in CONFIGS:
+        cfg: dict[str, Any] = {"config_name": c, "data_files": [{"split": SPLIT, "path": data_file(c)}]}
+        if c == DEFAULT_CONFIG:
+            cfg["default"] = True
+        configs.append(cfg)
+        info = datasets.DatasetInfo(
+            features=feats[c], config_name=c,
+            splits=[{"name": SPLIT, "num_bytes": stats.num_bytes[c], "num_examples": stats.rows[c]}],
+            download_size=file_info[data_file(c)]["bytes"], dataset_size=stats.num_bytes[c],
+        )
+        y = info._to_yaml_dict()
+        infos.append({"config_name": c, **{k: v for k, v in y.items() if k != "config_name"}})
+    return {
+        "pretty_name": "geostance",
+        "license": "cc-by-4.0",
+        "language": ["en"],
+        "multilinguality": "monolingual",
+        "annotations_creators": ["machine-generated"],
+        "language_creators": ["found"],
+        "source_datasets": ["original"],
+        "size_categories": [size_category(max(stats.rows.values()))],
+        "task_categories": ["text-classification", "token-classification"],
+        "task_ids": ["multi-class-classification", "named-entity-recognition"],
+        "tags": ["stance-detection", "relation-extraction", "coreference", "geopolitics", "news"],
+        "configs": configs,
+        "dataset_info": infos,
+    }
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _scalar(v: Any) -> str:
+    if v is True or v is False:
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)  # a YAML double-quoted scalar
+    raise TypeError(f"no YAML form for {type(v).__name__} {v!r}")
+
+
+def _key(k: str) -> str:
+    return k if _PLAIN_KEY.fullmatch(k) and k not in ("true", "false", "null", "yes", "no", "on", "off") else json.dumps(k, ensure_ascii=False)
+
+
+def to_yaml(value: Any, indent: int = 0) -> str:
+    """Block-style YAML of dicts, lists, strings, integers, booleans and null.
+
+    A small emitter of our own, so the card's bytes depend on no YAML
+    library's version: strings are double-quoted (JSON escapes, valid YAML),
+    keys are plain when they can be.
+
+    >>> print(to_yaml({"license": "cc-by-4.0", "names": {"0": "FAVOR"}, "configs": [{"a": 1, "b": [True]}], "e": []}), end="")
+    license: "cc-by-4.0"
+    names:
+      "0": "FAVOR"
+    configs:
+    - a: 1
+      b:
+      - true
+    e: []
+    """
+    pad = " " * indent
+    out: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list)) and v:
+                out.append(f"{pad}{_key(k)}:\n" + to_yaml(v, indent + (2 if isinstance(v, dict) else 0)))
+            else:
+                out.append(f"{pad}{_key(k)}: {_scalar(v) if not isinstance(v, (dict, list)) else ('{}' if isinstance(v, dict) else '[]')}\n")
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, (dict, list)) and v:
+                inner = to_yaml(v, indent + 2)
+                out.append(f"{pad}- " + inner[indent + 2:])
+            else:
+                out.append(f"{pad}- {_scalar(v) if not isinstance(v, (dict, list)) else ('{}' if isinstance(v, dict) else '[]')}\n")
+    else:
+        out.append(f"{pad}{_scalar(value)}\n")
+    return "".join(out)
+
+
+def readme(stats: Any, file_info: Mapping[str, Mapping[str, Any]], card_source: Path | None, root: Path) -> str:
+    """``dataset/README.md``: YAML front matter, then the card with fresh blocks."""
+    from geostance.paths import REPO_ROOT
+
+    src = card_source if card_source is not None else REPO_ROOT / "CARD.md"
+    body = refresh(src.read_text(encoding="utf-8"), stats, root)
+    found = placeholders(body)
+    if found:
+        raise CardError(f"{src}: placeholder text {', '.join(repr(x) for x in found)}; write the section")
+    return f"---\n{to_yaml(front_matter(stats, file_info))}---\n\n{body}"

@@ -1,0 +1,159 @@
+"""The card: CARD.md's generated blocks, the YAML front matter, placeholders, freshness."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from geostance import build as B, card
+from geostance.labels import RELATION_TYPES, STANCE_VIEW_LABELS
+from geostance.paths import REPO_ROOT
+
+FIXTURE = Path(__file__).parent / "fixtures" / "build"
+CARD = REPO_ROOT / "CARD.md"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> B.BuildResult:
+    return B.build(FIXTURE, tmp_path_factory.mktemp("hf"), CARD)
+
+
+def front_matter(readme: str) -> dict:
+    assert readme.startswith("---\n")
+    head, _, _ = readme[4:].partition("\n---\n")
+    return yaml.safe_load(head)
+
+
+# ------------------------------------------------------------------ blocks
+
+
+def test_fill_replaces_block_bodies_only():
+    text = "intro\n<!-- gen:a -->\nold a\n<!-- /gen:a -->\nmiddle\n<!-- gen:b -->\n<!-- /gen:b -->\nend\n"
+    out = card.fill(text, {"a": "new a\n", "b": "B"})
+    assert out == "intro\n<!-- gen:a -->\nnew a\n<!-- /gen:a -->\nmiddle\n<!-- gen:b -->\nB\n<!-- /gen:b -->\nend\n"
+    assert card.fill(out, {"a": "new a\n", "b": "B"}) == out  # idempotent
+
+
+def test_fill_refuses_unknown_and_missing_blocks():
+    with pytest.raises(card.CardError, match="nothing generates: z"):
+        card.fill("<!-- gen:z -->\n<!-- /gen:z -->\n", {})
+    with pytest.raises(card.CardError, match="lacks the generated block"):
+        card.fill("no blocks\n", {"a": "x"})
+
+
+def test_placeholders_are_found():
+    assert card.placeholders("ok\n[More Information Needed]\nTBD and {{ name }}") == ["More Information Needed", "TBD", "{{ name }}"]
+    assert card.placeholders("a clean card about stance and TODOs? no: todos") == []
+
+
+def test_card_md_has_every_block_and_no_placeholder():
+    text = CARD.read_text(encoding="utf-8")
+    assert card.placeholders(text) == []
+    names = card.block_names(text)
+    assert len(names) == len(set(names))
+    assert set(names) == set(card.blocks(B.Stats(), FIXTURE))
+
+
+def prose(text: str) -> str:
+    """CARD.md outside generated blocks (ours, and those other commands such
+    as ``geostance baselines`` maintain between their own markers), code and
+    identifiers."""
+    text = card.BLOCK.sub("", text)
+    text = re.sub(r"<!-- geostance:([a-z-]+):begin.*?<!-- geostance:\1:end -->", "", text, flags=re.S)
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", "", text)
+    return text
+
+
+def test_card_prose_types_no_numbers():
+    """Numbers in the card are generated: outside the blocks, the only digits
+    are in names (CC-BY-4.0, Croissant 1.0, BCP-47, §4, 0-based) and list numbers."""
+    assert prose("a <!-- gen:x -->\n1\n<!-- /gen:x --> <!-- geostance:baselines:begin (x) -->\n0.5\n<!-- geostance:baselines:end --> `s1` b").split() == ["a", "b"]
+    allowed = re.compile(r"CC-BY-4\.0|Croissant 1\.0|BCP-47|§\d+|0-based|sha256|UTF-8|^\d\. ", re.M)
+    digits = re.findall(r"[^\s]*\d[^\s]*", allowed.sub("", prose(CARD.read_text(encoding="utf-8"))))
+    assert digits == []
+
+
+def test_card_is_truthful_about_the_annotators():
+    text = CARD.read_text(encoding="utf-8")
+    assert "Claude" in text and "llm-1" in text and "llm-2" in text and "dataset/adjudication/" in text
+    assert "No person annotated this dataset" in text
+
+
+# ------------------------------------------------------------------ README.md
+
+
+def test_readme_front_matter_declares_configs_features_and_splits(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    meta = front_matter(readme)
+    assert meta["license"] == "cc-by-4.0" and meta["language"] == ["en"] and meta["pretty_name"] == "geostance"
+    assert meta["size_categories"] == ["n<1K"]  # the largest config, raw_annotations, has 129 rows
+    assert [c["config_name"] for c in meta["configs"]] == list(B.CONFIGS)
+    assert [c["config_name"] for c in meta["configs"] if c.get("default")] == [B.DEFAULT_CONFIG]
+    for c in meta["configs"]:
+        assert c["data_files"] == [{"split": "test", "path": B.data_file(c["config_name"])}]
+    infos = {i["config_name"]: i for i in meta["dataset_info"]}
+    for c in B.CONFIGS:
+        (split,) = infos[c]["splits"]
+        assert split["name"] == "test"
+        assert split["num_examples"] == pq.ParquetFile(built.out / B.data_file(c)).metadata.num_rows
+        assert split["num_bytes"] > 0 and infos[c]["download_size"] == (built.out / B.data_file(c)).stat().st_size
+    label = next(f for f in infos["stance_classification"]["features"] if f["name"] == "label")
+    assert list(label["dtype"]["class_label"]["names"].values()) == list(STANCE_VIEW_LABELS)
+
+
+def test_readme_features_read_back_by_datasets(built):
+    """The local check that works offline (DatasetCard.validate calls the Hub)."""
+    from huggingface_hub import DatasetCard
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+
+    data = DatasetCard.load(built.out / "README.md").data
+    infos = DatasetInfosDict.from_dataset_card_data(data)
+    configs = MetadataConfigs.from_dataset_card_data(data)
+    assert set(configs) == set(B.CONFIGS)
+    feats = B.features()
+    for c in B.CONFIGS:
+        assert infos[c].features == feats[c]
+    assert infos["relations"].features["type"].names == list(RELATION_TYPES)
+
+
+def test_readme_body_is_card_md_with_fresh_blocks(built):
+    readme = (built.out / "README.md").read_text(encoding="utf-8")
+    body = readme.split("\n---\n", 1)[1].lstrip("\n")
+    assert body == card.refresh(CARD.read_text(encoding="utf-8"), built.stats, FIXTURE)
+    assert card.placeholders(body) == []
+    # numbers from the data, e.g. the fixture's stance view counts (by hand in tests/test_views.py)
+    assert "`stance_classification`: 26 rows." in body
+    assert "| `holder-not-mentioned-in-evidence` |" in body
+
+
+def test_agreement_block_embeds_the_agree_report(built):
+    from geostance import agree, agreement, jsonl
+
+    md = card.agreement_markdown(FIXTURE, ["fixture-beta"])
+    recs = {a: jsonl.load_records(FIXTURE / f"annotations/raw/fixture-beta/{a}.jsonl") for a in ("llm-1", "llm-2")}
+    direct = agree.render_markdown(agreement.agree(recs, "fixture-beta"))
+    assert md.startswith("#### Agreement: fixture-beta")
+    assert md.replace("#### ", "# ").replace("### ", "## ") == direct.rstrip("\n").replace("#### ", "# ")
+
+
+def test_readme_refuses_a_card_with_placeholders(built, tmp_path):
+    bad = tmp_path / "CARD.md"
+    bad.write_text(CARD.read_text(encoding="utf-8").replace("### Motivation\n", "### Motivation\n\n[More Information Needed]\n"))
+    with pytest.raises(card.CardError, match="placeholder"):
+        card.readme(built.stats, {B.data_file(c): {"bytes": 1} for c in B.CONFIGS}, bad, FIXTURE)
+
+
+def test_card_md_is_fresh():
+    """CARD.md's generated blocks are what the repository's dataset gives."""
+    root = REPO_ROOT / "dataset"
+    if not any((root / "annotations" / "gold").glob("*.jsonl")):
+        pytest.skip("no gold annotations in dataset/annotations/gold yet: CARD.md's blocks describe no build")
+    res = B.build(root, Path(__import__("tempfile").mkdtemp()), CARD)
+    text = CARD.read_text(encoding="utf-8")
+    assert card.refresh(text, res.stats, root) == text, "CARD.md is stale: run geostance build"
