@@ -1,0 +1,476 @@
+"""Tests of geostance.score: metric definitions, bootstrap, paired tests, the score CLI.
+
+Golden numbers are computed by hand in the comments, or by scikit-learn
+(an independent reference) on the same inputs.
+"""
+
+from __future__ import annotations
+
+import doctest
+import io
+import inspect
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+from geostance import cli, score
+from geostance.labels import (MENTION_TYPES, RELATION_NONE, RELATION_TYPES, RELATION_VIEW_LABELS, STANCE_LABELS, STANCE_NONE,
+                              STANCE_VIEW_LABELS)
+
+FIX = Path(__file__).parent / "fixtures" / "score"
+
+
+def rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (FIX / f"{name}_rows.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    rc = cli.main(argv)
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+# ------------------------------------------------------------ gold against itself
+
+
+def test_stance_gold_against_itself_is_perfect() -> None:
+    g = rows("stance")
+    rep = score.score_rows(score.scorer_for("stance_classification", per_target=True), g, [r["label"] for r in g], 200)
+    for name in ("macro_f1", "f_avg", "accuracy", "f_avg_per_target"):
+        e = rep.scores[name]
+        assert (e.value, e.low, e.high) == (1.0, 1.0, 1.0), name
+    for lab in STANCE_VIEW_LABELS:  # every label occurs in the fixture
+        assert rep.per_class[lab]["f1"].value == 1.0
+
+
+def test_relation_gold_against_itself_is_perfect() -> None:
+    g = rows("relation")
+    rep = score.score_rows(score.scorer_for("relation_classification"), g, [r["label"] for r in g], 200)
+    for name in ("micro_f1", "micro_precision", "micro_recall", "macro_f1"):
+        assert rep.scores[name].value == 1.0 and rep.scores[name].low == 1.0
+    for name in ("undirected_f1", "undirected_precision", "undirected_recall"):
+        assert rep.diagnostics[name].value == 1.0
+
+
+def test_ner_gold_against_itself_is_perfect() -> None:
+    g = rows("ner")
+    rep = score.score_rows(score.scorer_for("ner"), g, [r["tags"] for r in g], 200)
+    assert [rep.scores[k].value for k in ("micro_f1", "micro_precision", "micro_recall")] == [1.0, 1.0, 1.0]
+    for t in MENTION_TYPES:  # every type occurs in the fixture
+        assert rep.per_class[t]["f1"].value == 1.0
+
+
+# ------------------------------------------------------------ degenerate systems, by hand
+
+
+def test_all_none_stance_values_by_hand() -> None:
+    g = rows("stance")
+    # the fixture: 36 rows; NONE 20, AGAINST 12, FAVOR 3, NEUTRAL 1
+    counts = {lab: sum(r["label"] == lab for r in g) for lab in STANCE_VIEW_LABELS}
+    assert len(g) == 36 and [counts[lab] for lab in STANCE_VIEW_LABELS] == [3, 12, 1, 20]  # FAVOR, AGAINST, NEUTRAL, NONE
+    rep = score.score_rows(score.scorer_for("stance_classification"), g, [STANCE_NONE] * len(g), 0)
+    # accuracy = 20 / 36
+    assert rep.scores["accuracy"].value == pytest.approx(20 / 36, abs=1e-15)
+    # NONE: P = 20/36, R = 20/20 = 1, F1 = 2*20 / (20 + 36) = 5/7
+    assert rep.per_class[STANCE_NONE]["precision"].value == pytest.approx(20 / 36, abs=1e-15)
+    assert rep.per_class[STANCE_NONE]["recall"].value == 1.0
+    assert rep.per_class[STANCE_NONE]["f1"].value == pytest.approx(5 / 7, abs=1e-15)
+    # FAVOR, AGAINST, NEUTRAL: never predicted: P = 0 (zero denominator), R = 0, F1 = 0
+    for lab in STANCE_LABELS:
+        assert [rep.per_class[lab][k].value for k in ("precision", "recall", "f1")] == [0.0, 0.0, 0.0]
+    # macro-F1: all four labels occur in gold: (0 + 0 + 0 + 5/7) / 4 = 5/28
+    assert rep.scores["macro_f1"].value == pytest.approx(5 / 28, abs=1e-15)
+    # F_avg = (F_FAVOR + F_AGAINST) / 2 = 0
+    assert rep.scores["f_avg"].value == 0.0
+
+
+def test_all_no_relation_values_by_hand() -> None:
+    g = rows("relation")
+    # the fixture: 31 rows, 13 of them a relation (9 types), 18 NO_RELATION
+    assert len(g) == 31 and sum(r["label"] != RELATION_NONE for r in g) == 13
+    rep = score.score_rows(score.scorer_for("relation_classification"), g, [RELATION_NONE] * len(g), 0)
+    # TACRED: guessed = 0, so P = 1.0 by the scorer's convention; correct = 0, gold = 13: R = 0; F1 = 0
+    assert rep.scores["micro_precision"].value == 1.0
+    assert rep.scores["micro_recall"].value == 0.0
+    assert rep.scores["micro_f1"].value == 0.0
+    # macro-F1: the 9 gold types each have F1 = 0; NO_RELATION is not averaged: 0
+    assert rep.scores["macro_f1"].value == 0.0
+    # direction ignored, same conventions: nothing guessed: P = 1.0, R = 0, F1 = 0
+    assert [rep.diagnostics[k].value for k in ("undirected_precision", "undirected_recall", "undirected_f1")] == [1.0, 0.0, 0.0]
+
+
+def test_all_o_ner_values_by_hand() -> None:
+    g = rows("ner")
+    rep = score.score_rows(score.scorer_for("ner"), g, [["O"] * len(r["tokens"]) for r in g], 0)
+    # 42 gold spans, none predicted: P = 0 (conlleval: nothing found), R = 0 / 42, F1 = 0
+    assert sum(rep.per_class[t]["support"] for t in MENTION_TYPES) == 42
+    assert [rep.scores[k].value for k in ("micro_precision", "micro_recall", "micro_f1")] == [0.0, 0.0, 0.0]
+
+
+# ------------------------------------------------------------ agreement with scikit-learn
+
+
+def _synthetic_rows(n: int, labels: tuple[str, ...], rng: np.random.Generator) -> tuple[list[dict], list[str]]:
+    gold = rng.choice(len(labels), n)
+    pred = rng.choice(len(labels), n)
+    rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i // 3}", "head_mention_id": f"m{i}", "tail_mention_id": f"n{i}",
+           "target_name": f"t{i % 4}", "label": labels[g]} for i, g in enumerate(gold)]
+    return rs, [labels[p] for p in pred]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_stance_agrees_with_sklearn(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    labels = STANCE_VIEW_LABELS
+    # skewed label use so that some classes are rare or absent in some seeds
+    n = int(rng.integers(5, 400))
+    p = rng.dirichlet(np.ones(len(labels)) * 0.5)
+    g = rng.choice(len(labels), n, p=p)
+    q = rng.choice(len(labels), n, p=rng.dirichlet(np.ones(len(labels)) * 0.5))
+    gl, pl = [labels[i] for i in g], [labels[i] for i in q]
+    rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": x} for i, x in enumerate(gl)]
+    rep = score.score_rows(score.scorer_for("stance_classification"), rs, pl, 0)
+    P, R, F, S = precision_recall_fscore_support(gl, pl, labels=list(labels), zero_division=0)
+    for i, lab in enumerate(labels):
+        assert abs(rep.per_class[lab]["precision"].value - P[i]) <= 1e-12
+        assert abs(rep.per_class[lab]["recall"].value - R[i]) <= 1e-12
+        assert abs(rep.per_class[lab]["f1"].value - F[i]) <= 1e-12
+        assert rep.per_class[lab]["support"] == S[i]
+    # macro over the labels present in gold or predictions: sklearn's default labels
+    assert abs(rep.scores["macro_f1"].value - f1_score(gl, pl, average="macro", zero_division=0)) <= 1e-12
+    assert abs(rep.scores["accuracy"].value - accuracy_score(gl, pl)) <= 1e-12
+    fav, ag = labels.index("FAVOR"), labels.index("AGAINST")
+    assert abs(rep.scores["f_avg"].value - (F[fav] + F[ag]) / 2) <= 1e-12
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_relation_agrees_with_sklearn(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    labels = RELATION_VIEW_LABELS
+    n = int(rng.integers(20, 500))
+    none = labels.index(RELATION_NONE)
+    p = np.full(len(labels), 0.3 / (len(labels) - 1))
+    p[none] = 0.7
+    g = rng.choice(len(labels), n, p=p)
+    q = rng.choice(len(labels), n, p=p)
+    gl, pl = [labels[i] for i in g], [labels[i] for i in q]
+    rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "head_mention_id": "a", "tail_mention_id": f"b{i}", "label": x}
+          for i, x in enumerate(gl)]
+    rep = score.score_rows(score.scorer_for("relation_classification"), rs, pl, 0)
+    types = list(RELATION_TYPES)
+    assert any(x != RELATION_NONE for x in pl)  # something guessed: sklearn's micro precision is defined alike
+    P, R, F, _ = precision_recall_fscore_support(gl, pl, labels=types, average="micro", zero_division=0)
+    assert abs(rep.scores["micro_precision"].value - P) <= 1e-12
+    assert abs(rep.scores["micro_recall"].value - R) <= 1e-12
+    assert abs(rep.scores["micro_f1"].value - F) <= 1e-12
+    present = [t for t in types if t in gl or t in pl]
+    assert abs(rep.scores["macro_f1"].value - f1_score(gl, pl, labels=present, average="macro", zero_division=0)) <= 1e-12
+    Pc, Rc, Fc, _ = precision_recall_fscore_support(gl, pl, labels=list(labels), zero_division=0)
+    for i, lab in enumerate(labels):
+        assert abs(rep.per_class[lab]["f1"].value - Fc[i]) <= 1e-12
+
+
+def test_confusion_matrix_agrees_with_sklearn() -> None:
+    from sklearn.metrics import confusion_matrix as sk_cm
+
+    rng = np.random.default_rng(7)
+    g, p = rng.integers(0, 5, 1000), rng.integers(0, 5, 1000)
+    assert (score.confusion_matrix(g, p, 5) == sk_cm(g, p, labels=range(5))).all()
+
+
+# ------------------------------------------------------------ swapping gold and predictions
+
+
+def test_swapping_gold_and_predictions_exchanges_precision_and_recall() -> None:
+    # documented asymmetry (score_rows docstring): P and R exchange; F1, macro-F1,
+    # F_avg and accuracy are unchanged
+    g = rows("stance")
+    pred = {json.loads(l)["id"]: json.loads(l)["label"] for l in (FIX / "stance_pred.jsonl").read_text().splitlines()}
+    p = [pred[r["id"]] for r in g]
+    swapped = [dict(r, label=pred[r["id"]]) for r in g]
+    a = score.score_rows(score.scorer_for("stance_classification"), g, p, 0)
+    b = score.score_rows(score.scorer_for("stance_classification"), swapped, [r["label"] for r in g], 0)
+    for lab in STANCE_VIEW_LABELS:
+        assert a.per_class[lab]["precision"].value == pytest.approx(b.per_class[lab]["recall"].value, abs=1e-15)
+        assert a.per_class[lab]["recall"].value == pytest.approx(b.per_class[lab]["precision"].value, abs=1e-15)
+        assert a.per_class[lab]["f1"].value == pytest.approx(b.per_class[lab]["f1"].value, abs=1e-15)
+    for k in ("macro_f1", "f_avg", "accuracy"):
+        assert a.scores[k].value == pytest.approx(b.scores[k].value, abs=1e-15)
+    assert a.scores["accuracy"].value != 1.0  # the fixture's predictions do differ from gold
+
+
+def test_swapping_relation_gold_and_predictions_is_asymmetric_by_tacred_convention() -> None:
+    g = rows("relation")
+    none = [RELATION_NONE] * len(g)
+    a = score.score_rows(score.scorer_for("relation_classification"), g, none, 0)
+    b = score.score_rows(score.scorer_for("relation_classification"), [dict(r, label=RELATION_NONE) for r in g],
+                         [r["label"] for r in g], 0)
+    # gold has 13 relations, nothing guessed: P = 1.0 (convention), R = 0
+    assert (a.scores["micro_precision"].value, a.scores["micro_recall"].value) == (1.0, 0.0)
+    # swapped: 13 guessed, no gold relation: P = 0 / 13 = 0, R = 0 (no gold): P is not 1.0 any more
+    assert (b.scores["micro_precision"].value, b.scores["micro_recall"].value) == (0.0, 0.0)
+    assert a.scores["micro_f1"].value == b.scores["micro_f1"].value == 0.0
+
+
+def test_cli_refuses_a_predictions_file_given_as_gold(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run_cli(["score", "stance_classification", str(FIX / "stance_rows.jsonl"), "--gold",
+                            str(FIX / "stance_pred.jsonl")], capsys)
+    assert rc == 1 and out == ""
+    assert "stance_pred.jsonl:1:" in err and "missing doc_id" in err and "predictions file given as gold" in err
+    assert "Traceback" not in err
+
+
+# ------------------------------------------------------------ spans, per-target, direction
+
+
+def test_bio_spans_follow_conlleval() -> None:
+    # B starts; I of the same type continues; I after O, or after another type, starts a new span
+    assert score.bio_spans(["I-GPE", "I-GPE", "O", "B-ORG", "I-GPE", "B-GPE", "B-GPE"]) == [
+        ("GPE", 0, 2), ("ORG", 3, 4), ("GPE", 4, 5), ("GPE", 5, 6), ("GPE", 6, 7)]
+    assert score.bio_spans([]) == [] and score.bio_spans(["O", "O"]) == []
+
+
+def test_ner_partial_spans_count_as_wrong() -> None:
+    g = [{"id": "a", "doc_id": "d", "sentence_id": "s1", "tokens": ["Qu", "Xing", "said"], "tags": ["B-PERSON", "I-PERSON", "O"]}]
+    rep = score.score_rows(score.scorer_for("ner"), g, [["B-PERSON", "O", "O"]], 0)
+    # predicted (PERSON, 0, 1) is not the gold (PERSON, 0, 2): correct 0, predicted 1, gold 1
+    assert [rep.scores[k].value for k in ("micro_precision", "micro_recall", "micro_f1")] == [0.0, 0.0, 0.0]
+
+
+def test_per_target_f_avg_by_hand() -> None:
+    # a target with FAVOR only, perfectly predicted, scores 1.0 (not 0.5)
+    one = np.zeros((1, 4, 4))
+    one[0, 0, 0] = 2
+    assert float(score.per_target_f_avg(one, 0, 1)) == 1.0
+
+    def r(i: int, target: str, label: str) -> dict:
+        return {"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "target_name": target, "label": label}
+
+    fav, ag, none = "FAVOR", "AGAINST", STANCE_NONE
+    g = [r(0, "Russia", fav), r(1, "Russia", ag), r(2, "West", ag), r(3, "West", none), r(4, "Ukraine", none)]
+    p = [fav, ag, none, none, none]
+    rep = score.score_rows(score.scorer_for("stance_classification", per_target=True), g, p, 0)
+    # Russia: F_FAVOR = 1, F_AGAINST = 1 -> 1.0; West: only AGAINST occurs, F_AGAINST = 0 (gold 1, predicted 0)
+    # -> 0.0; Ukraine: no FAVOR/AGAINST in gold or predictions -> left out. Mean over 2 targets: 0.5
+    assert rep.scores["f_avg_per_target"].value == 0.5
+    # pooled (official): FAVOR 1/1/1 -> F 1; AGAINST tp 1, gold 2, predicted 1 -> F = 2/3; F_avg = 5/6
+    assert rep.scores["f_avg"].value == pytest.approx(5 / 6, abs=1e-15)
+
+
+def test_direction_ignored_diagnostic_by_hand() -> None:
+    g = rows("relation")
+    # reverse every relation: predict the type on the reversed row and NO_RELATION on the stored one
+    by_key = {(r["sentence_id"], r["head_mention_id"], r["tail_mention_id"]): i for i, r in enumerate(g)}
+    reversed_pred = [RELATION_NONE] * len(g)
+    n_reversible = 0
+    for i, r in enumerate(g):
+        if r["label"] != RELATION_NONE:
+            j = by_key.get((r["sentence_id"], r["tail_mention_id"], r["head_mention_id"]))
+            if j is not None:
+                reversed_pred[j] = r["label"]
+                n_reversible += 1
+    # by hand: 13 relations, each has its reversed row in the fixture except s19 European Union -> Moscow
+    assert n_reversible == 12
+    rep = score.score_rows(score.scorer_for("relation_classification"), g, reversed_pred, 0)
+    # strict: every guess is on the wrong direction: correct 0
+    assert rep.scores["micro_f1"].value == 0.0
+    # direction ignored: 12 of 13 gold relations found on the reversed pair, 12 guessed: P = 1, R = 12/13
+    assert rep.diagnostics["undirected_precision"].value == 1.0
+    assert rep.diagnostics["undirected_recall"].value == pytest.approx(12 / 13, abs=1e-15)
+
+
+# ------------------------------------------------------------ bootstrap
+
+
+def test_distinct_vectors_reproduce_the_totals() -> None:
+    rng = np.random.default_rng(3)
+    for unit in ("item", "sentence"):
+        g = rows("relation")
+        pred = [RELATION_VIEW_LABELS[i] for i in rng.integers(0, len(RELATION_VIEW_LABELS), len(g))]
+        c = score.scorer_for("relation_classification", unit).contributions(g, pred)
+        d, m = c.distinct()
+        assert (m @ d == c.totals()).all()
+        assert m.sum() == c.n_units == (len(g) if unit == "item" else len({r["sentence_id"] for r in g}))
+
+
+def _slow_bootstrap(scorer: score.Scorer, g: list[dict], pred: list, resamples: int, seed: int, name: str) -> np.ndarray:
+    """The reference: draw sentences with replacement, rebuild the rows, score them from scratch."""
+    rng = np.random.default_rng(seed)
+    sents = sorted({r["sentence_id"] for r in g})
+    by = {s: [i for i, r in enumerate(g) if r["sentence_id"] == s] for s in sents}
+    out = []
+    for _ in range(resamples):
+        idx = [i for s in rng.choice(sents, len(sents)) for i in by[s]]
+        c = scorer.contributions([g[i] for i in idx], [pred[i] for i in idx])
+        out.append(float(scorer.measures(c.totals())[name]))
+    return np.array(out)
+
+
+def test_fast_bootstrap_has_the_distribution_of_resampling_sentences() -> None:
+    # same distribution as drawing sentences one by one (different random streams):
+    # means and standard deviations agree within Monte Carlo error
+    g = rows("stance")
+    pred = [json.loads(l)["label"] for l in (FIX / "stance_pred.jsonl").read_text().splitlines()][::-1]
+    assert [json.loads(l)["id"] for l in (FIX / "stance_pred.jsonl").read_text().splitlines()][::-1] == [r["id"] for r in g]
+    sc = score.scorer_for("stance_classification")
+    c = sc.contributions(g, pred)
+    d, m = c.distinct()
+    fast = sc.measures(score.resample_counts(d, m, 20000, np.random.default_rng(1)))["macro_f1"]
+    slow = _slow_bootstrap(sc, g, pred, 3000, 2, "macro_f1")
+    se = slow.std() / np.sqrt(len(slow))
+    assert abs(fast.mean() - slow.mean()) < 5 * se
+    assert abs(fast.std() - slow.std()) < 0.1 * slow.std()
+
+
+def test_bootstrap_is_seeded() -> None:
+    g = rows("stance")
+    pred = [STANCE_NONE if i % 3 else r["label"] for i, r in enumerate(g)]
+    sc = score.scorer_for("stance_classification")
+    a = score.score_rows(sc, g, pred, 500, seed=1).as_dict()
+    b = score.score_rows(sc, g, pred, 500, seed=1).as_dict()
+    c = score.score_rows(sc, g, pred, 500, seed=2).as_dict()
+    assert a == b and a != c
+    assert a["bootstrap"] == {"method": "percentile", "confidence": 0.95, "resamples": 500, "seed": 1, "unit": "sentence", "n_units": 10}
+
+
+def test_item_unit_resamples_rows() -> None:
+    g = rows("stance")
+    rep = score.score_rows(score.scorer_for("stance_classification", unit="item"), g, [STANCE_NONE] * len(g), 300)
+    assert rep.n_units == 36 and rep.unit == "item"
+    lo, hi = rep.scores["accuracy"].low, rep.scores["accuracy"].high
+    assert lo < 20 / 36 < hi
+
+
+# ------------------------------------------------------------ paired test
+
+
+def test_paired_test_identical_systems() -> None:
+    g = rows("stance")
+    p = [r["label"] for r in g]
+    for c in score.paired_test(score.scorer_for("stance_classification"), g, p, p, 500):
+        assert c.delta == 0.0 and c.p_value == 1.0 and c.low == c.high == 0.0
+
+
+def test_paired_test_is_symmetric_and_detects_a_clear_difference() -> None:
+    g = rows("relation")
+    good = [r["label"] for r in g]
+    bad = [RELATION_NONE] * len(g)
+    sc = score.scorer_for("relation_classification", unit="item")
+    ab = {c.measure: c for c in score.paired_test(sc, g, good, bad, 2000, seed=5)}
+    ba = {c.measure: c for c in score.paired_test(sc, g, bad, good, 2000, seed=5)}
+    # micro F1: 1.0 against 0.0
+    assert ab["micro_f1"].delta == 1.0 and ba["micro_f1"].delta == -1.0
+    assert ab["micro_f1"].p_value == ba["micro_f1"].p_value
+    # 13 rows differ; swapping each with probability 1/2 reaches |delta| = 1 only when all 13 swap
+    # together or none does: p = P(all or none) ~ 2 / 2**13 = 0.00024, so few of 2000 randomisations
+    assert ab["micro_f1"].p_value < 0.01
+
+
+def test_paired_test_p_value_matches_exact_permutation_on_a_tiny_case() -> None:
+    # 4 sentences, A right on all, B right on 2: accuracy delta 0.5. Exact randomisation over
+    # the 2 differing sentences (the others are identical, swapping them changes nothing):
+    # outcomes of delta: +0.5, 0, 0, -0.5 (each 1/4); P(|d| >= 0.5) = 1/2
+    g = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": "FAVOR"} for i in range(4)]
+    a = ["FAVOR"] * 4
+    b = ["FAVOR", "FAVOR", "AGAINST", "AGAINST"]
+    c = {x.measure: x for x in score.paired_test(score.scorer_for("stance_classification"), g, a, b, 40000, seed=3)}
+    assert c["accuracy"].delta == 0.5
+    assert abs(c["accuracy"].p_value - 0.5) < 0.01
+
+
+# ------------------------------------------------------------ docstrings
+
+
+METRICS = (score.confusion_matrix, score.per_class_prf, score.accuracy, score.macro_f1, score.semeval_f_avg,
+           score.per_target_f_avg, score.tacred_micro, score.macro_f1_without, score.bio_spans, score.span_counts,
+           score.span_prf, score.direction_ignored_counts)
+
+
+@pytest.mark.parametrize("fn", METRICS, ids=lambda f: f.__name__)
+def test_every_metric_documents_its_variant_with_a_running_example(fn) -> None:
+    doc = inspect.getdoc(fn) or ""
+    assert ">>>" in doc, f"{fn.__name__} has no example"
+    tests = doctest.DocTestFinder().find(fn, fn.__name__, globs=vars(score))
+    runner = doctest.DocTestRunner()
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0 and runner.tries > 0
+
+
+def test_variant_headers_name_the_conventions() -> None:
+    text = " ".join(score.scorer_for("relation_classification").variants())
+    assert "P = 1.0 when nothing is guessed" in text and "DIAGNOSTIC" in text
+    text = " ".join(score.scorer_for("stance_classification", per_target=True).variants())
+    assert "pooled over all rows" in text and "PER-TARGET MACRO" in text
+    text = " ".join(score.scorer_for("ner").variants())
+    assert "I- tag without a preceding B-/I- of the same type starts a span" in text
+
+
+# ------------------------------------------------------------ CLI
+
+
+def test_cli_score_text_json_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["score", "stance_classification", str(FIX / "stance_pred.csv"), "--gold", str(FIX / "stance_rows.jsonl"),
+            "--resamples", "200"]
+    rc, out, err = run_cli(base, capsys)
+    assert rc == 0 and err == ""
+    assert "SemEval-2016 Task 6 F_avg" in out and "200 resamples of 10 sentences (36 rows), seed 0" in out
+    rc, out_json, _ = run_cli(base + ["--format", "json"], capsys)
+    d = json.loads(out_json)
+    assert d["scores"]["macro_f1"]["ci95"][0] <= d["scores"]["macro_f1"]["value"] <= d["scores"]["macro_f1"]["ci95"][1]
+    # the CSV and JSONL files hold the same predictions in the same (reversed) order: same scores
+    rc, out_jsonl, _ = run_cli(["score", "stance_classification", str(FIX / "stance_pred.jsonl"), "--gold",
+                                str(FIX / "stance_rows.jsonl"), "--resamples", "200", "--format", "json"], capsys)
+    assert {k: v for k, v in json.loads(out_jsonl).items() if k != "predictions"} == {k: v for k, v in d.items() if k != "predictions"}
+    rc, out_md, _ = run_cli(base + ["--format", "markdown"], capsys)
+    assert rc == 0 and "| measure | score | 95% CI |" in out_md
+
+
+def test_cli_ner_csv_predictions(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = run_cli(["score", "ner", str(FIX / "ner_gold_as_pred.csv"), "--gold", str(FIX / "ner_rows.jsonl"),
+                            "--format", "json", "--resamples", "50"], capsys)
+    assert rc == 0, err
+    assert json.loads(out)["scores"]["micro_f1"]["value"] == 1.0
+
+
+def test_cli_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rc, _, err = run_cli(["score", "stance_classification", str(tmp_path / "nope.jsonl"), "--gold", str(FIX / "stance_rows.jsonl")], capsys)
+    assert rc == 2 and "no such file" in err
+    rc, _, err = run_cli(["score", "ner", str(FIX / "ner_gold_as_pred.csv"), "--gold", str(FIX / "ner_rows.jsonl"), "--per-target"], capsys)
+    assert rc == 2 and "--per-target applies to stance_classification only" in err
+
+
+
+
+# ------------------------------------------------------------ gold views
+
+
+def test_gold_views_are_the_built_views(tmp_path: Path) -> None:
+    # the scorer derives the views from gold as the build does: same rows, same folds, same labels
+    from geostance import build
+
+    fixture = Path(__file__).parent / "fixtures" / "build"
+    build.build(fixture, tmp_path, card_source=None, with_card=False, log=io.StringIO())
+    views, sources = score.gold_views(fixture)
+    assert sorted(sources) == ["build/annotations/gold/fixture-alpha.jsonl", "build/annotations/gold/fixture-beta.jsonl"]
+    for view in score.VIEWS:
+        built = score.read_gold_rows(tmp_path / build.data_file(view), view)
+        ours = views[view]
+        assert len(built) == len(ours) > 0
+        for b, o in zip(built, ours):
+            assert {k: b[k] for k in o} == o
+
+
+def test_read_gold_rows_refuses_bad_rows(tmp_path: Path) -> None:
+    p = tmp_path / "g.jsonl"
+    g = rows("stance")
+    p.write_text("\n".join(json.dumps(r) for r in [g[0], dict(g[1], label="MAYBE")]) + "\n", encoding="utf-8")
+    with pytest.raises(score.GoldError, match=r"g.jsonl:2: label 'MAYBE' is not a stance_classification label"):
+        score.read_gold_rows(p, "stance_classification")
+    p.write_text("\n".join(json.dumps(r) for r in [g[0], g[0]]) + "\n", encoding="utf-8")
+    with pytest.raises(score.GoldError, match=r"g.jsonl:2: id .* repeats line 1"):
+        score.read_gold_rows(p, "stance_classification")
