@@ -15,7 +15,19 @@ import sys
 
 # verb -> (module, one-line help). Order is the order of --help.
 VERBS: dict[str, tuple[str, str]] = {
+    "reproduce": ("geostance.reproduce", "the main job: validate, run the baselines, build the dataset, print the results"),
     "validate": ("geostance.validate", "check annotation files against the schema and the document texts"),
+    "agree": ("geostance.agree", "inter-annotator agreement of one document: every layer, every pair of annotators"),
+    "build": ("geostance.build", "build the Hugging Face dataset (Parquet, card, Croissant, manifest) from the gold"),
+    "rehydrate": ("geostance.rehydrate", "restore a document's text from your own copy (checked by sha256)"),
+    "contribute": ("geostance.contribute", "add an annotator's file or a new document to the dataset, validated and atomic"),
+    "import": ("geostance.interop.importing", "convert a brat or Label Studio annotation into a geostance JSONL file"),
+    "export": ("geostance.interop.exporting", "write a geostance annotation file as brat standoff or Label Studio JSON"),
+    "adjudicate": ("geostance.adjudicate", "worksheet of disagreements between annotators; apply its decisions to make gold"),
+    "view": ("geostance.view", "write a self-contained HTML page showing a document's annotations"),
+    "score": ("geostance.score", "score predictions against a task view's gold (or a system's annotations end to end), with 95% CIs"),
+    "compare": ("geostance.compare", "paired test between two predictions files on a task view: p-value and interval of the difference"),
+    "baselines": ("geostance.baselines", "run every baseline on every task view; write baselines/ results, plots and the CARD.md table"),
 }
 
 DESCRIPTION = """\
@@ -38,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"geostance {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="<verb>", title="verbs")
     for verb, (module, help_line) in VERBS.items():
-        sub.add_parser(verb, help=help_line, add_help=False)
+        sub.add_parser(verb, help=help_line.replace("%", "%%"), add_help=False)
     return parser
 
 
