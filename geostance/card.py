@@ -240,6 +240,33 @@ def agreement_markdown(root: Path, doc_ids: list[str]) -> str:
     return "\n\n".join(parts) if parts else "No document was built."
 
 
+def gold_agreement_markdown(root: Path, doc_ids: list[str]) -> str:
+    """Each raw pass scored against the adjudicated gold (gold as A) with the
+    measures of ``geostance agree``: how much adjudication changed."""
+    from geostance import agreement, jsonl, paths
+
+    parts = []
+    for doc_id in doc_ids:
+        names = paths.annotators(root, doc_id)
+        gold = paths.gold_path(root, doc_id)
+        if not names or not gold.is_file():
+            continue
+        g = jsonl.load_records(gold)
+        by_name = {n: {m.id: m for m in agreement.compare(g, jsonl.load_records(paths.raw_path(root, doc_id, n)))} for n in names}
+        first = by_name[names[0]]
+        rows = []
+        for mid, m in first.items():
+            if m.diagnostic:
+                continue
+            row: dict[str, Any] = {"measure": m.label}
+            for n in names:
+                row[n] = by_name[n][mid].value
+            rows.append(row)
+        cols = [Column("measure", "measure")] + [Column(n, f"`{n}` vs gold", fmt=".3f") for n in names]
+        parts.append(f"`{doc_id}` (gold as A, each raw pass as B):\n\n" + _table(rows, cols))
+    return "\n\n".join(parts) if parts else "No document has both gold and raw passes."
+
+
 def _reproducibility(versions: Mapping[str, str]) -> str:
     from geostance.build import PARQUET_OPTIONS, ROW_GROUP_SIZE
 
@@ -295,6 +322,7 @@ def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) ->
         "baselines": baselines_block(root),
         "annotators": _annotators(stats),
         "agreement": agreement_markdown(root, stats.documents),
+        "agreement-gold": gold_agreement_markdown(root, stats.documents),
         "reproducibility": _reproducibility(v),
         "text-rights": _text_rights(stats),
     }

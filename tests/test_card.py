@@ -157,3 +157,21 @@ def test_card_md_is_fresh():
     res = B.build(root, Path(__import__("tempfile").mkdtemp()), CARD)
     text = CARD.read_text(encoding="utf-8")
     assert card.refresh(text, res.stats, root) == text, "CARD.md is stale: run geostance build"
+
+
+def test_gold_agreement_block_scores_each_raw_pass_against_gold(tmp_path):
+    # a raw pass identical to the gold scores 1.0 on every F1; the other pass of the fixture does not
+    import shutil
+
+    from geostance import jsonl, paths
+
+    root = tmp_path / "ds"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "build", root)
+    doc = "fixture-alpha"
+    gold = [{k: v for k, v in r.items() if k != "provenance"} for r in jsonl.load_records(paths.gold_path(root, doc))]
+    (paths.raw_path(root, doc, "llm-1")).write_bytes(b"".join(jsonl.dumps(r) for r in gold))
+    md = card.gold_agreement_markdown(root, [doc])
+    rows = {line.split("|")[1].strip(): line.split("|")[2:4] for line in md.splitlines() if line.startswith("| ") and "measure" not in line}
+    assert rows["sentences: span F1"][0].strip() == "1.000"
+    assert rows["relations: typed F1"][0].strip() == "1.000"
+    assert "`llm-2` vs gold" in md
