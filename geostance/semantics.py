@@ -146,58 +146,74 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     mention_by_id: dict[str, Rec] = {}
     mention_sentence: dict[str, str | None] = {}
     span_first: dict[tuple[int, int], str] = {}
+    have_sents = bool(good_sents)
     for line, m in mentions:
-        mention_by_id.setdefault(m["id"], m)
+        mid = m["id"]
+        mention_by_id.setdefault(mid, m)
         a, b, surface = m["start"], m["end"], m["text"]
-        if not (type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
+        if type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and surface[0].isalnum() and surface[-1].isalnum():
+            pass  # the common case: the span matches and has word characters at both edges
+        else:
             bad = list(check_span(a, b, surface, text, file, line, "text"))
             yield from bad
             if bad:
-                mention_sentence[m["id"]] = None
+                mention_sentence[mid] = None
                 continue
-        if punctuation_edge(surface):
-            yield Finding("span-punctuation-edge", file, line, "text", f"{_show(surface)} at {a}:{b} starts or ends on punctuation; trim it")
+            if punctuation_edge(surface):
+                yield Finding("span-punctuation-edge", file, line, "text", f"{_show(surface)} at {a}:{b} starts or ends on punctuation; trim it")
         key = (a, b)
         if key in span_first:
-            yield Finding("duplicate-mention-span", file, line, "start", f"{m['id']} covers {m['start']}:{m['end']} like {span_first[key]}; expected one mention per span")
+            yield Finding("duplicate-mention-span", file, line, "start", f"{mid} covers {a}:{b} like {span_first[key]}; expected one mention per span")
         else:
-            span_first[key] = m["id"]
-        sid = sentence_of(a, b) if good_sents else None
-        mention_sentence[m["id"]] = sid
-        if good_sents and sid is None:
-            yield Finding("mention-crosses-sentence", file, line, "start", f"{m['id']} at {m['start']}:{m['end']} does not lie inside one sentence")
+            span_first[key] = mid
+        if have_sents:
+            i = bisect_right(sent_starts, a) - 1
+            if i >= 0 and good_sents[i][1] >= b:
+                mention_sentence[mid] = good_sents[i][2]
+            else:
+                mention_sentence[mid] = None
+                yield Finding("mention-crosses-sentence", file, line, "start", f"{mid} at {a}:{b} does not lie inside one sentence")
+        else:
+            mention_sentence[mid] = None
 
     # entities and the mention partition
     entity_by_id: dict[str, Rec] = {}
-    listed_by: dict[str, list[str]] = defaultdict(list)
+    owner: dict[str, str] = {}  # mention id -> the first entity that lists it
+    listed_by: dict[str, list[str]] = defaultdict(list)  # only for mentions listed more than once
     for line, e in entities:
-        entity_by_id.setdefault(e["id"], e)
+        eid = e["id"]
+        entity_by_id.setdefault(eid, e)
         for i, mid in enumerate(e["mentions"]):
             if mid in bad_mentions:
                 continue
             if mid not in mention_by_id:
                 yield Finding("dangling-reference", file, line, f"mentions[{i}]", f"{mid} is not the id of a mention of this file")
+            elif mid in owner:
+                if mid not in listed_by:
+                    listed_by[mid].append(owner[mid])
+                listed_by[mid].append(eid)
             else:
-                listed_by[mid].append(e["id"])
+                owner[mid] = eid
     for line, m in mentions:
-        if m["entity"] in bad_entities:
+        ment = m["entity"]
+        if ment in bad_entities:
             continue
-        if m["entity"] not in entity_by_id:
-            yield Finding("dangling-reference", file, line, "entity", f"{m['entity']} is not the id of an entity of this file")
+        ent = entity_by_id.get(ment)
+        if ent is None:
+            yield Finding("dangling-reference", file, line, "entity", f"{ment} is not the id of an entity of this file")
             continue
-        owners = listed_by.get(m["id"], [])
-        if owners != [m["entity"]]:
+        mid = m["id"]
+        if owner.get(mid) != ment or mid in listed_by:
+            owners = listed_by.get(mid) or ([owner[mid]] if mid in owner else [])
             if not owners:
                 what = "no entity lists it"
             elif len(owners) > 1:
                 what = f"it is listed by {', '.join(owners)}"
             else:
                 what = f"it is listed by {owners[0]}"
-            yield Finding("mention-entity-mismatch", file, line, "entity", f"{m['id']} names entity {m['entity']} but {what}; expected exactly that one entity to list it")
-        else:
-            et = entity_by_id[m["entity"]]["type"]
-            if m["type"] != et:
-                yield Finding("entity-type-mismatch", file, line, "type", f"{m['id']} has type {m['type']}, its entity {m['entity']} has type {et}")
+            yield Finding("mention-entity-mismatch", file, line, "entity", f"{mid} names entity {ment} but {what}; expected exactly that one entity to list it")
+        elif m["type"] != ent["type"]:
+            yield Finding("entity-type-mismatch", file, line, "type", f"{mid} has type {m['type']}, its entity {ment} has type {ent['type']}")
 
     # stances
     stance_seen: dict[tuple[str, str, str, str], int] = {}
@@ -219,7 +235,7 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
                 if bad:
                     continue
             # guidelines §11.2 (3, 4): one sentence per span, no punctuation at the edges
-            if punctuation_edge(surface):
+            if not (surface[0].isalnum() and surface[-1].isalnum()) and punctuation_edge(surface):
                 yield Finding("span-punctuation-edge", file, line, f"evidence[{i}].text", f"{_show(surface)} at {a}:{b} starts or ends on punctuation; trim it")
             if good_sents and sentence_of(a, b) is None:
                 yield Finding("evidence-crosses-sentence", file, line, f"evidence[{i}].start", f"evidence span {a}:{b} does not lie inside one sentence; expected one span per sentence")
