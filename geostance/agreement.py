@@ -122,7 +122,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geostance import coref
-from geostance.labels import AUTHOR, SYMMETRIC_TYPES
+from geostance.labels import AUTHOR, RECORD_KINDS, SYMMETRIC_TYPES
 
 Rec = Mapping[str, Any]
 Span = tuple[int, int]
@@ -162,7 +162,7 @@ class Annotation:
         groups: dict[str, list[Rec]] = defaultdict(list)
         for r in records:
             groups[r.get("kind", "")].append(r)
-        return cls(*(_by_id(groups[k]) for k in ("sentence", "mention", "entity", "stance", "relation")))
+        return cls(*(_by_id(groups[k]) for k in RECORD_KINDS))
 
     def mention_by_span(self) -> dict[Span, Rec]:
         """Span -> mention (the first by id where an invalid file repeats a span)."""

@@ -30,10 +30,11 @@ import jsonschema_rs
 from referencing import Registry, Resource
 
 from geostance.findings import Finding
+from geostance.labels import RECORD_KINDS
 from geostance.paths import SCHEMA_DIR
 
 BASE_URI = "https://geostance.org/schema/1.0/"
-RECORD_SCHEMAS = ("sentence", "mention", "entity", "stance", "relation", "document")
+RECORD_SCHEMAS = RECORD_KINDS + ("document",)
 SHARED_SCHEMAS = ("labels", "defs")
 
 
@@ -156,7 +157,7 @@ def explain(record: dict[str, Any], kind: str, file: str, line: int) -> list[Fin
     return out
 
 
-ANNOTATION_KINDS = frozenset(("sentence", "mention", "entity", "stance", "relation"))
+ANNOTATION_KINDS = frozenset(RECORD_KINDS)
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from geostance import consistency, jsonl, semantics
 from geostance.findings import Finding, Report, table
+from geostance.labels import RECORD_KINDS
 from geostance.paths import default_dataset_root
 from geostance.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator, schema
 
@@ -137,7 +138,7 @@ def validate_records(
     expected_doc: str | None = None,
 ) -> dict[str, list[tuple[int, dict[str, Any]]]]:
     """Levels 2 to 4 over the parsed records of one annotation file; returns the valid records by kind."""
-    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {k: [] for k in ("sentence", "mention", "entity", "stance", "relation")}
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {k: [] for k in RECORD_KINDS}
     validators = {k: fast_validator(k) for k in ANNOTATION_KINDS}
     invalid_ids: dict[str, set[str]] = {k: set() for k in groups}
     doc_id = expected_doc
