@@ -16,6 +16,7 @@ them.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -125,19 +126,24 @@ def _dumps_or_none(obj: Any) -> bytes | None:
         return None
 
 
-def _parse_canonical(lines: list[bytes]) -> list[Record] | None:
+def _parse_canonical(data: bytes) -> list[Record] | None:
     """Fast path for a file whose every line is an object in orjson's compact
-    form (every file geostance writes): one parse of the whole file as an
-    array, and one re-serialisation that must give the same bytes (so no key
-    was repeated and nothing was lost). ``None`` when it does not apply."""
-    if not lines or any(len(line) > MAX_LINE_BYTES for line in lines):
+    form and ends with LF (every file geostance writes): one parse of the
+    whole file as an array, and one re-serialisation that must give the same
+    bytes (so no key was repeated and nothing was lost). orjson also proves
+    the bytes are UTF-8. ``None`` when it does not apply; the caller then
+    checks line by line."""
+    if not data.endswith(b"\n") or b"\r" in data:
         return None
-    joined = b"[" + b",".join(lines) + b"]"
+    body = data[:-1]
+    if len(body) > MAX_LINE_BYTES and any(len(line) > MAX_LINE_BYTES for line in body.split(b"\n")):
+        return None
+    joined = b"[" + body.replace(b"\n", b",") + b"]"
     try:
         objs = orjson.loads(joined)
     except orjson.JSONDecodeError:
         return None
-    if len(objs) != len(lines) or _dumps_or_none(objs) != joined:
+    if len(objs) != body.count(b"\n") + 1 or _dumps_or_none(objs) != joined:
         return None
     for o in objs:
         if type(o) is not dict:
@@ -159,6 +165,9 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
     if not data.strip():
         found.append(Finding("empty-file", file, 0, "", "the file holds no records; expected one JSON object per line"))
         return records, found
+    fast = _parse_canonical(data)
+    if fast is not None:
+        return list(enumerate(fast, 1)), found
     try:
         data.decode("utf-8")
         bad_utf8 = False
@@ -170,10 +179,6 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
         lines.pop()
     else:
         found.append(Finding("no-final-newline", file, len(lines), "", "the last line does not end with a newline (LF)"))
-    if not bad_utf8 and not has_cr:
-        fast = _parse_canonical(lines)
-        if fast is not None:
-            return list(enumerate(fast, 1)), found
     for i, line in enumerate(lines, 1):
         if len(line) > MAX_LINE_BYTES:
             found.append(Finding("line-too-long", file, i, "", f"the line has {len(line):,} bytes; the limit is {MAX_LINE_BYTES:,}"))
@@ -196,11 +201,12 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
     return records, found
 
 
-def read(path: Path, display: str | None = None) -> tuple[list[tuple[int, Record]], list[Finding]]:
+def read(path: str | os.PathLike[str], display: str | None = None) -> tuple[list[tuple[int, Record]], list[Finding]]:
     """Read and parse a file; a file that cannot be read is one finding."""
     name = display if display is not None else str(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as exc:
         return [], [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
     return parse(data, name)

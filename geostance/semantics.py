@@ -74,6 +74,16 @@ def check_span(start: int, end: int, surface: str, text: str, file: str, line: i
         yield Finding("span-whitespace-edge", file, line, field, f"{_show(actual)} at {start}:{end} starts or ends on white space; trim the span")
 
 
+def _duplicate_ids(layer: Lined, file: str) -> Iterator[Finding]:
+    first: dict[str, int] = {}
+    for line, r in layer:
+        rid = r["id"]
+        if rid in first:
+            yield Finding("duplicate-id", file, line, "id", f"{rid} is already used on line {first[rid]}; expected ids unique within the {r['kind']} layer")
+        else:
+            first[rid] = line
+
+
 def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, set[str]] | None = None) -> Iterator[Finding]:
     """All level-3 findings of one document's records.
 
@@ -91,17 +101,14 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     stances = groups.get("stance", [])
     relations = groups.get("relation", [])
 
-    # ids unique per layer
-    for layer in (sentences, mentions, entities, stances, relations):
-        if len({r["id"] for _, r in layer}) == len(layer):
-            continue
-        first: dict[str, int] = {}
-        for line, r in layer:
-            rid = r["id"]
-            if rid in first:
-                yield Finding("duplicate-id", file, line, "id", f"{rid} is already used on line {first[rid]}; expected ids unique within the {r['kind']} layer")
-            else:
-                first[rid] = line
+    # ids unique per layer: sentences, stances and relations here; mentions
+    # and entities where their index is built (a repeated id makes it shorter)
+    sent_ids = {r["id"] for _, r in sentences}
+    if len(sent_ids) != len(sentences):
+        yield from _duplicate_ids(sentences, file)
+    for layer in (stances, relations):
+        if len({r["id"] for _, r in layer}) != len(layer):
+            yield from _duplicate_ids(layer, file)
 
     # sentences: spans, order, ids, coverage
     good_sents: list[tuple[int, int, str]] = []
@@ -134,13 +141,6 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
                 yield Finding("text-not-covered", file, 0, "sentence", f"text {_show(text[a:b])} at {a}:{b} lies in no sentence; expected sentences to cover all non-blank text")
             pos = max(pos, end)
     sent_starts = [s for s, _, _ in good_sents]
-    sent_ids = {r["id"] for _, r in sentences}
-
-    def sentence_of(start: int, end: int) -> str | None:
-        i = bisect_right(sent_starts, start) - 1
-        if i >= 0 and good_sents[i][1] >= end:
-            return good_sents[i][2]
-        return None
 
     # mentions
     mention_by_id: dict[str, Rec] = {}
@@ -176,6 +176,9 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
         else:
             mention_sentence[mid] = None
 
+    if len(mention_by_id) != len(mentions):
+        yield from _duplicate_ids(mentions, file)
+
     # entities and the mention partition
     entity_by_id: dict[str, Rec] = {}
     owner: dict[str, str] = {}  # mention id -> the first entity that lists it
@@ -194,6 +197,8 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
                 listed_by[mid].append(eid)
             else:
                 owner[mid] = eid
+    if len(entity_by_id) != len(entities):
+        yield from _duplicate_ids(entities, file)
     for line, m in mentions:
         ment = m["entity"]
         if ment in bad_entities:
@@ -237,7 +242,12 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
             # guidelines §11.2 (3, 4): one sentence per span, no punctuation at the edges
             if not (surface[0].isalnum() and surface[-1].isalnum()) and punctuation_edge(surface):
                 yield Finding("span-punctuation-edge", file, line, f"evidence[{i}].text", f"{_show(surface)} at {a}:{b} starts or ends on punctuation; trim it")
-            if good_sents and sentence_of(a, b) is None:
+            if good_sents:
+                j = bisect_right(sent_starts, a) - 1
+                inside = j >= 0 and good_sents[j][1] >= b
+            else:
+                inside = True
+            if not inside:
                 yield Finding("evidence-crosses-sentence", file, line, f"evidence[{i}].start", f"evidence span {a}:{b} does not lie inside one sentence; expected one span per sentence")
         if not ok:
             continue

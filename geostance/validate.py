@@ -52,6 +52,7 @@ class DocumentStore:
         self.cache: dict[str, Document | None] = {}
         self.cache_size = cache_size
         self.checked: set[str] = set()
+        self.display_folder = _display(folder, display_root)
 
     def display(self, p: Path) -> str:
         return _display(p, self.display_root)
@@ -59,7 +60,7 @@ class DocumentStore:
     def get(self, doc_id: str, report: Report | None = None) -> Document | None:
         if doc_id in self.cache:
             return self.cache[doc_id]
-        doc, found = load_document(self.folder, doc_id, self.display_root)
+        doc, found = load_document(self.folder, doc_id, self.display_root, self.display_folder)
         if report is not None and doc_id not in self.checked:
             report.extend(found)
             report.files += 1
@@ -87,11 +88,18 @@ def _display(p: Path, root: Path | None) -> str:
         return str(p)
 
 
-def load_document(folder: Path, doc_id: str, display_root: Path | None = None) -> tuple[Document | None, list[Finding]]:
-    """Read ``<folder>/<doc_id>.jsonl`` and ``.txt`` and check them against each other."""
-    rec_path = folder / f"{doc_id}.jsonl"
-    txt_path = folder / f"{doc_id}.txt"
-    name = _display(rec_path, display_root)
+def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
+                  display_folder: str | None = None) -> tuple[Document | None, list[Finding]]:
+    """Read ``<folder>/<doc_id>.jsonl`` and ``.txt`` and check them against each other.
+
+    ``display_folder`` is how findings name ``folder`` (default: relative to
+    ``display_root``)."""
+    base = os.path.join(folder, doc_id)
+    rec_path = base + ".jsonl"
+    txt_path = base + ".txt"
+    shown = display_folder if display_folder is not None else _display(Path(folder), display_root)
+    name = os.path.join(shown, doc_id + ".jsonl")
+    txt_name = os.path.join(shown, doc_id + ".txt")
     if not os.path.lexists(rec_path):
         return None, []
     recs, found = jsonl.read(rec_path, name)  # a folder or a broken link: unreadable-path
@@ -107,23 +115,24 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None) -
     if rec["doc_id"] != doc_id:
         found.append(Finding("document-record", name, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} (the file name)"))
         return None, found
-    if not txt_path.is_file():
+    if not os.path.isfile(txt_path):
         if rec["text_included"]:
-            found.append(Finding("document-record", name, line, "text_included", f"is true but {_display(txt_path, display_root)} does not exist"))
+            found.append(Finding("document-record", name, line, "text_included", f"is true but {txt_name} does not exist"))
         return Document(rec, None), found
     try:
-        data = txt_path.read_bytes()
+        with open(txt_path, "rb") as f:
+            data = f.read()
     except OSError as exc:
-        found.append(Finding("unreadable-path", _display(txt_path, display_root), 0, "", f"cannot read the text file: {exc.strerror or exc}"))
+        found.append(Finding("unreadable-path", txt_name, 0, "", f"cannot read the text file: {exc.strerror or exc}"))
         return None, found
     digest = hashlib.sha256(data).hexdigest()
     if digest != rec["sha256"]:
-        found.append(Finding("document-sha256-mismatch", name, line, "sha256", f"is {rec['sha256']}, the text file {_display(txt_path, display_root)} has {digest}"))
+        found.append(Finding("document-sha256-mismatch", name, line, "sha256", f"is {rec['sha256']}, the text file {txt_name} has {digest}"))
         return None, found
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:  # sha256 matched, so the record itself vouches for bad bytes
-        found.append(Finding("invalid-utf8", _display(txt_path, display_root), 0, "", f"byte {exc.start} of the text is not valid UTF-8"))
+        found.append(Finding("invalid-utf8", txt_name, 0, "", f"byte {exc.start} of the text is not valid UTF-8"))
         return None, found
     if len(text) != rec["num_chars"] or type(rec["num_chars"]) is not int:  # 55.0 passes JSON Schema
         found.append(Finding("document-record", name, line, "num_chars", f"is {rec['num_chars']}, the text has {len(text)} characters"))
