@@ -975,23 +975,30 @@ class _Builder:
             return None
         return "add", base, ln, dict(rec)
 
-    def _stance(self, i: int | None, it: Item, add: Rec | None = None) -> Rec | None:
+    def _decided(self, i: int | None, it: Item, add: Rec | None, fields: tuple[str, ...]) -> tuple[str, str | None, Rec, Rec] | None:
+        """``(mode, annotator, decision line, record)`` for a stance or relation
+        item: an added record, or the chosen annotator's record with an edit's
+        fields (``fields`` and ``note``) applied; None when rejected or invalid."""
         if add is not None:
-            got = self._from_addition(it, add, ("holder", "target", "label", "evidence", "source", "explicit"))
-            if got is None:
-                return None
-            mode, ann, ln, r = got
-        else:
-            mode, ann, ln = self.chosen(i, it)
-            if mode == "reject":
-                return None
-            r = dict(it.members[ann])
+            return self._from_addition(it, add, fields)
+        mode, ann, ln = self.chosen(i, it)
+        if mode == "reject":
+            return None
+        r = dict(it.members[ann])
         if mode == "edit":
+            editable = fields + ("note",)
             for k, v in ln["record"].items():
-                if k in ("holder", "target", "source", "label", "explicit", "evidence", "note"):
+                if k in editable:
                     r[k] = v
                 elif k != "base":
-                    self.fail(it, f"edit: a stance's record may change holder, target, source, label, explicit, evidence, note; not {k!r}")
+                    self.fail(it, f"edit: a {it.layer}'s record may change {', '.join(editable)}; not {k!r}")
+        return mode, ann, ln, r
+
+    def _stance(self, i: int | None, it: Item, add: Rec | None = None) -> Rec | None:
+        got = self._decided(i, it, add, ("holder", "target", "label", "evidence", "source", "explicit"))
+        if got is None:
+            return None
+        mode, ann, ln, r = got
         holder, target, source = self._refs(it, mode, ann, r, ("holder", "target", "source"))
         if r["label"] not in STANCE_LABELS:
             self.fail(it, f"label {r['label']!r}; expected one of {', '.join(STANCE_LABELS)}")
@@ -1042,22 +1049,10 @@ class _Builder:
         return [self._entity_ref(it, ann, r[k], k) for k in keys]
 
     def _relation(self, i: int | None, it: Item, add: Rec | None = None) -> Rec | None:
-        if add is not None:
-            got = self._from_addition(it, add, ("type", "head", "tail", "evidence", "modality", "source"))
-            if got is None:
-                return None
-            mode, ann, ln, r = got
-        else:
-            mode, ann, ln = self.chosen(i, it)
-            if mode == "reject":
-                return None
-            r = dict(it.members[ann])
-        if mode == "edit":
-            for k, v in ln["record"].items():
-                if k in ("type", "head", "tail", "evidence", "modality", "source", "note"):
-                    r[k] = v
-                elif k != "base":
-                    self.fail(it, f"edit: a relation's record may change type, head, tail, evidence, modality, source, note; not {k!r}")
+        got = self._decided(i, it, add, ("type", "head", "tail", "evidence", "modality", "source"))
+        if got is None:
+            return None
+        mode, ann, ln, r = got
         a = self.al.anns[ann] if ann is not None else None
         head = self._mention_ref(it, ann, r["head"], "head")
         tail = self._mention_ref(it, ann, r["tail"], "tail")

@@ -26,11 +26,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["write_bytes", "write_text", "open_atomic", "move_into_place"]
+__all__ = ["write_bytes", "write_text", "open_atomic", "move_into_place", "fsync_dir"]
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Make the rename itself durable; not every platform can open a folder.
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Make a rename in ``folder`` durable; not every platform can open a folder."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -79,7 +79,7 @@ def open_atomic(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[IO[
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -115,5 +115,5 @@ def move_into_place(src: str | os.PathLike[str], dst: str | os.PathLike[str], mo
         os.close(fd)
     os.chmod(src, mode)
     os.replace(src, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target

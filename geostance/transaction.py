@@ -73,19 +73,6 @@ def _fsync_file(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _rollback(root: Path, staging: Path, journal: dict) -> None:
     """Undo the steps of ``journal`` (whichever of them were applied)."""
     for step in reversed(journal["steps"]):
@@ -126,7 +113,7 @@ def recover(root: Path) -> str | None:
         _rollback(root, staging, journal)
         message = f"rolled back an interrupted change ({journal.get('label', '?')}): the dataset is as it was before it"
     shutil.rmtree(staging)
-    _fsync_dir(root)
+    atomic.fsync_dir(root)
     return message
 
 
@@ -179,7 +166,7 @@ class Transaction:
             for step in journal["steps"]:
                 os.replace(staging / step["new"], root / step["path"])
             for folder in sorted({(root / s["path"]).parent for s in journal["steps"]}):
-                _fsync_dir(folder)
+                atomic.fsync_dir(folder)
             os.unlink(staging / JOURNAL)  # the commit point
         except Exception:
             _rollback(root, staging, journal)
@@ -215,6 +202,6 @@ class Transaction:
                     dirs.append(rel)
             steps.append({"path": str(step.path.relative_to(root)), "new": new.name, "old": old_name})
         journal = {"label": self.label, "steps": steps, "dirs": dirs}
-        _fsync_dir(staging)
+        atomic.fsync_dir(staging)
         atomic.write_bytes(staging / JOURNAL, json.dumps(journal, indent=1).encode("utf-8") + b"\n")
         return journal
