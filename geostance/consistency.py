@@ -21,6 +21,9 @@ from geostance.findings import Finding
 from geostance.labels import ACTOR_TYPES, IMPLYING_MODALITIES, SIGNATURES
 
 Lined = list[tuple[int, dict[str, Any]]]
+_ACTORS = frozenset(ACTOR_TYPES)
+_IMPLYING = frozenset(IMPLYING_MODALITIES)
+_IMPLIES = {name: sig.implies_stance for name, sig in SIGNATURES.items()}
 
 
 def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
@@ -38,8 +41,8 @@ def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
         if head is None or tail is None:
             continue
         argument_entities.update((head["entity"], tail["entity"]))
-        implied = SIGNATURES[r["type"]].implies_stance
-        if implied is None or r["modality"] not in IMPLYING_MODALITIES:
+        implied = _IMPLIES[r["type"]]
+        if implied is None or r["modality"] not in _IMPLYING:
             continue
         if head["entity"] not in entities or tail["entity"] not in entities:
             continue
@@ -66,7 +69,7 @@ def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
             )
 
     for line, m in groups.get("mention", []):
-        needs_argument = m["form"] != "NAME" or m["type"] not in ACTOR_TYPES
+        needs_argument = m["form"] != "NAME" or m["type"] not in _ACTORS
         if needs_argument and m["entity"] in entities and m["entity"] not in argument_entities:
             yield Finding(
                 "unneeded-mention", file, line, "entity",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from operator import itemgetter
 from collections import defaultdict
 from typing import Any, Iterator
 
@@ -19,6 +20,10 @@ from geostance.findings import Finding
 from geostance.labels import ACTOR_TYPES, SIGNATURES, SYMMETRIC_TYPES
 
 Rec = dict[str, Any]
+_ID_SPAN = itemgetter("id", "start", "end", "text")
+_STANCE_ARGS = itemgetter("holder", "target", "source")
+_RELATION_ARGS = itemgetter("head", "tail", "source", "evidence")
+_ACTORS = frozenset(ACTOR_TYPES)
 Lined = list[tuple[int, Rec]]
 
 
@@ -148,9 +153,8 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     span_first: dict[tuple[int, int], str] = {}
     have_sents = bool(good_sents)
     for line, m in mentions:
-        mid = m["id"]
+        mid, a, b, surface = _ID_SPAN(m)
         mention_by_id.setdefault(mid, m)
-        a, b, surface = m["start"], m["end"], m["text"]
         if type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and surface[0].isalnum() and surface[-1].isalnum():
             pass  # the common case: the span matches and has word characters at both edges
         else:
@@ -223,15 +227,14 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     # stances
     stance_seen: dict[tuple[str, str, str, str], int] = {}
     for line, t in stances:
-        ok = True
-        for fld in ("holder", "target"):
-            if t[fld] not in entity_by_id:
-                ok = False
-                if t[fld] in bad_entities:
-                    continue
-                yield Finding("dangling-reference", file, line, fld, f"{t[fld]} is not the id of an entity of this file")
-        if t["source"] != "AUTHOR" and t["source"] not in entity_by_id and t["source"] not in bad_entities:
-            yield Finding("dangling-reference", file, line, "source", f"{t['source']} is not the id of an entity of this file, nor AUTHOR")
+        holder, target, source = _STANCE_ARGS(t)
+        ok = holder in entity_by_id and target in entity_by_id
+        if not ok:
+            for fld, v in (("holder", holder), ("target", target)):
+                if v not in entity_by_id and v not in bad_entities:
+                    yield Finding("dangling-reference", file, line, fld, f"{v} is not the id of an entity of this file")
+        if source != "AUTHOR" and source not in entity_by_id and source not in bad_entities:
+            yield Finding("dangling-reference", file, line, "source", f"{source} is not the id of an entity of this file, nor AUTHOR")
         for i, ev in enumerate(t["evidence"]):
             a, b, surface = ev["start"], ev["end"], ev["text"]
             if not (type(a) is type(b) is int and b <= n_text and a < b and text[a:b] == surface and not surface[0].isspace() and not surface[-1].isspace()):
@@ -251,12 +254,12 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
                 yield Finding("evidence-crosses-sentence", file, line, f"evidence[{i}].start", f"evidence span {a}:{b} does not lie inside one sentence; expected one span per sentence")
         if not ok:
             continue
-        if t["holder"] == t["target"]:
-            yield Finding("self-reference", file, line, "target", f"holder and target are both {t['holder']}; expected two different entities")
-        htype = entity_by_id[t["holder"]]["type"]
-        if htype not in ACTOR_TYPES:
-            yield Finding("holder-not-actor", file, line, "holder", f"{t['holder']} has type {htype}; expected a holder of type {', '.join(ACTOR_TYPES)}")
-        key = (t["holder"], t["target"], t["label"], t["source"])
+        if holder == target:
+            yield Finding("self-reference", file, line, "target", f"holder and target are both {holder}; expected two different entities")
+        htype = entity_by_id[holder]["type"]
+        if htype not in _ACTORS:
+            yield Finding("holder-not-actor", file, line, "holder", f"{holder} has type {htype}; expected a holder of type {', '.join(ACTOR_TYPES)}")
+        key = (holder, target, t["label"], source)
         if key in stance_seen:
             yield Finding("duplicate-stance", file, line, "id", f"{t['id']} repeats the stance on line {stance_seen[key]} ({t['holder']} {t['label']} {t['target']}, source {t['source']})")
         else:
@@ -265,18 +268,17 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     # relations
     rel_seen: dict[tuple[str, str, str], int] = {}
     for line, r in relations:
-        ok = True
-        for fld in ("head", "tail"):
-            if r[fld] not in mention_by_id:
-                ok = False
-                if r[fld] in bad_mentions:
-                    continue
-                yield Finding("dangling-reference", file, line, fld, f"{r[fld]} is not the id of a mention of this file")
-        for i, sid in enumerate(r["evidence"]):
+        rh, rt, rsource, revidence = _RELATION_ARGS(r)
+        ok = rh in mention_by_id and rt in mention_by_id
+        if not ok:
+            for fld, v in (("head", rh), ("tail", rt)):
+                if v not in mention_by_id and v not in bad_mentions:
+                    yield Finding("dangling-reference", file, line, fld, f"{v} is not the id of a mention of this file")
+        for i, sid in enumerate(revidence):
             if sid not in sent_ids and sid not in bad_sents:
                 yield Finding("dangling-reference", file, line, f"evidence[{i}]", f"{sid} is not the id of a sentence of this file")
-        if r["source"] != "AUTHOR" and r["source"] not in entity_by_id and r["source"] not in bad_entities:
-            yield Finding("dangling-reference", file, line, "source", f"{r['source']} is not the id of an entity of this file, nor AUTHOR")
+        if rsource != "AUTHOR" and rsource not in entity_by_id and rsource not in bad_entities:
+            yield Finding("dangling-reference", file, line, "source", f"{rsource} is not the id of an entity of this file, nor AUTHOR")
         if not ok:
             continue
         head, tail = mention_by_id[r["head"]], mention_by_id[r["tail"]]
