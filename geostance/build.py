@@ -13,12 +13,17 @@ Every config is one Parquet file written with pyarrow (no loading script;
 one file format, so ``datasets`` never mixes loaders), features embedded in
 the file's schema and declared again in the card's YAML.
 
-Streaming: documents are read, validated and turned into rows one at a time
-(sorted doc_id order); rows go to one ``pyarrow.parquet.ParquetWriter`` per
-config in row groups of exactly :data:`ROW_GROUP_SIZE` rows, so memory is
-bounded by the largest document plus one row group per config. A first, light
-pass counts each gold file's sentences for the fold table
-(:func:`geostance.views.assign_folds`).
+Streaming: documents are read (each file once), validated and turned into
+rows in chunks of :data:`CHUNK_DOCS` documents (sorted doc_id order), by
+``--jobs`` worker processes; a chunk's rows are tuples, turned into Arrow
+columns at once (no dict per row). The tables go, in document order, to one
+``pyarrow.parquet.ParquetWriter`` per config in row groups of exactly
+:data:`ROW_GROUP_SIZE` rows, so memory is bounded by the largest chunk plus
+one row group per config. A document's folds depend on nothing but its id and
+number of sentences (:func:`geostance.views.document_folds`), so they are
+computed with its rows; no pass over the corpus comes first. What is kept per
+document for the manifest and the card is a few short strings
+(:class:`Stats`).
 
 Reproducible: rows are in a fixed order (document, then record or sentence
 order), the writer options are fixed (:data:`PARQUET_OPTIONS`), nothing
@@ -43,9 +48,11 @@ import shutil
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +177,9 @@ def features() -> dict[str, Any]:
         },
     }
     assert tuple(f) == CONFIGS
+    # the row tuples (layer_rows, the views' *_tuples) are in the order of these columns
+    assert all(tuple(f[c]) == cols for c, cols in LAYER_COLUMNS.items())
+    assert all(tuple(f[c]) == cols for c, cols in VIEW_COLUMNS.items())
     return {name: Features(cols) for name, cols in f.items()}
 
 
@@ -187,71 +197,95 @@ def _encoders(feats: Any) -> list[tuple[str, dict[str, int], bool]]:
 
 
 # ------------------------------------------------------------------ rows of the layers
+#
+# Rows are tuples in the order of the config's columns (:func:`columns`): a
+# chunk's rows are turned into Arrow columns at once (:func:`to_table`), with
+# no dict per row.
+
+#: the columns of the gold layers, in order (the order of :func:`features`)
+LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "documents": ("doc_id", "title", "text", "sha256", "language", "source", "rights"),
+    "sentences": ("doc_id", "sentence_id", "start", "end", "text"),
+    "mentions": ("doc_id", "mention_id", "sentence_id", "start", "end", "text", "type", "form", "entity_id", "metonymy"),
+    "entities": ("doc_id", "entity_id", "name", "type", "mention_ids"),
+    "stances": ("doc_id", "stance_id", "holder_id", "holder_name", "target_id", "target_name", "label", "evidence",
+                "source_id", "explicit"),
+    "relations": ("doc_id", "relation_id", "type", "head_mention_id", "tail_mention_id", "head_entity_id",
+                  "tail_entity_id", "evidence_sentence_ids", "modality", "source_id"),
+}
+#: the columns of the task views, in order (views.py builds their rows)
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "stance_classification": views.STANCE_COLUMNS,
+    "relation_classification": views.RELATION_COLUMNS,
+    "ner": views.NER_COLUMNS,
+}
+#: the pair views: their rows come as a views.PairBatch (arguments stored once, rows as indices)
+PAIR_VIEWS = {
+    "stance_classification": (views.stance_pairs, 4),
+    "relation_classification": (views.relation_pairs, 5),
+}
+
+
+def columns(config: str) -> tuple[str, ...]:
+    """The columns of a config, in order: the order of the fields of its row tuples."""
+    return tuple(features()[config])
 
 
 def _text_or_none(text: str | None, start: int, end: int) -> str | None:
     return None if text is None else text[start:end]
 
 
-def document_row(record: Rec, text: str | None) -> Rec:
+def document_row(record: Rec, text: str | None) -> tuple[Any, ...]:
     src, rights = record["source"], record["rights"]
-    return {
-        "doc_id": record["doc_id"], "title": record["title"], "text": text, "sha256": record["sha256"],
-        "language": record["language"],
-        "source": {k: src.get(k) for k in ("publisher", "url", "date", "note")},
-        "rights": {k: rights.get(k) for k in ("text", "annotations", "annotations_license")},
-    }
+    return (
+        record["doc_id"], record["title"], text, record["sha256"], record["language"],
+        {k: src.get(k) for k in ("publisher", "url", "date", "note")},
+        {k: rights.get(k) for k in ("text", "annotations", "annotations_license")},
+    )
 
 
-def layer_rows(doc: views.Doc) -> dict[str, list[Rec]]:
+def layer_rows(doc: views.Doc) -> dict[str, list[tuple[Any, ...]]]:
     """Rows of the gold layer configs of one document, in id order."""
     d, t = doc.doc_id, doc.text
-    num = views._num
-    ents = {e["id"]: e for e in doc.entities}
-    ments = {m["id"]: m for m in doc.mentions}
-    out: dict[str, list[Rec]] = {}
+    by_id = views.by_id
+    ents, ments = doc.entity_by_id, doc.mention_by_id
+    sentence_of = doc.sentence_of
+    out: dict[str, list[tuple[Any, ...]]] = {}
     out["sentences"] = [
-        {"doc_id": d, "sentence_id": s["id"], "start": s["start"], "end": s["end"], "text": _text_or_none(t, s["start"], s["end"])}
+        (d, s["id"], s["start"], s["end"], None if t is None else t[s["start"]:s["end"]])
         for s in doc.sentences
     ]
     out["mentions"] = [
-        {"doc_id": d, "mention_id": m["id"], "sentence_id": doc.sentence_of(m["id"]), "start": m["start"], "end": m["end"],
-         "text": _text_or_none(t, m["start"], m["end"]), "type": m["type"], "form": m["form"], "entity_id": m["entity"],
-         "metonymy": m["metonymy"]}
-        for m in sorted(doc.mentions, key=lambda r: num(r["id"]))
+        (d, m["id"], sentence_of(m["id"]), m["start"], m["end"], None if t is None else t[m["start"]:m["end"]],
+         m["type"], m["form"], m["entity"], m["metonymy"])
+        for m in sorted(doc.mentions, key=by_id)
     ]
     out["entities"] = [
-        {"doc_id": d, "entity_id": e["id"], "name": e["name"], "type": e["type"], "mention_ids": list(e["mentions"])}
-        for e in sorted(doc.entities, key=lambda r: num(r["id"]))
+        (d, e["id"], e["name"], e["type"], e["mentions"])
+        for e in sorted(doc.entities, key=by_id)
     ]
     out["stances"] = [
-        {"doc_id": d, "stance_id": x["id"], "holder_id": x["holder"], "holder_name": ents[x["holder"]]["name"],
-         "target_id": x["target"], "target_name": ents[x["target"]]["name"], "label": x["label"],
-         "evidence": [{"start": e["start"], "end": e["end"], "text": _text_or_none(t, e["start"], e["end"])} for e in x["evidence"]],
-         "source_id": x["source"], "explicit": x["explicit"]}
-        for x in sorted(doc.stances, key=lambda r: num(r["id"]))
+        (d, x["id"], x["holder"], ents[x["holder"]]["name"], x["target"], ents[x["target"]]["name"], x["label"],
+         [{"start": e["start"], "end": e["end"], "text": _text_or_none(t, e["start"], e["end"])} for e in x["evidence"]],
+         x["source"], x["explicit"])
+        for x in sorted(doc.stances, key=by_id)
     ]
     out["relations"] = [
-        {"doc_id": d, "relation_id": r["id"], "type": r["type"], "head_mention_id": r["head"], "tail_mention_id": r["tail"],
-         "head_entity_id": ments[r["head"]]["entity"], "tail_entity_id": ments[r["tail"]]["entity"],
-         "evidence_sentence_ids": list(r["evidence"]), "modality": r["modality"], "source_id": r["source"]}
-        for r in sorted(doc.relations, key=lambda r: num(r["id"]))
+        (d, r["id"], r["type"], r["head"], r["tail"], ments[r["head"]]["entity"], ments[r["tail"]]["entity"],
+         r["evidence"], r["modality"], r["source"])
+        for r in sorted(doc.relations, key=by_id)
     ]
     return out
 
 
-_RAW_NULLS: Rec = {}
-
-
-def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) -> list[Rec]:
+def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) -> list[tuple[Any, ...]]:
     """Rows of ``raw_annotations`` for one annotator's file: one row per record,
     the fields of its kind filled and the others null. Ids are the annotator's
     own; offsets (``start``/``end``, ``mention_spans``, ``head_start`` ...) and
     names align records across annotators."""
     from geostance.views import _num
 
-    if not _RAW_NULLS:
-        _RAW_NULLS.update({c: None for c in features()["raw_annotations"]})
+    nulls = dict.fromkeys(columns("raw_annotations"))
     kinds = {k: i for i, k in enumerate(RECORD_KINDS)}
     recs = sorted(records, key=lambda r: (kinds[r["kind"]], _num(r["id"])))
     sents = [r for r in recs if r["kind"] == "sentence"]
@@ -260,7 +294,7 @@ def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) 
     doc = views.Doc(doc_id, text, sents, list(ments.values()), [], [], [])
     out = []
     for r in recs:
-        row = dict(_RAW_NULLS)
+        row = dict(nulls)
         row.update(doc_id=doc_id, annotator=annotator, kind=r["kind"], record_id=r["id"], note=r.get("note"))
         k = r["kind"]
         if k in ("sentence", "mention"):
@@ -270,7 +304,7 @@ def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) 
                        entity_id=r["entity"], metonymy=r["metonymy"])
         elif k == "entity":
             spans = [{"start": ments[m]["start"], "end": ments[m]["end"]} for m in r["mentions"] if m in ments]
-            row.update(name=r["name"], entity_type=r["type"], mention_ids=list(r["mentions"]),
+            row.update(name=r["name"], entity_type=r["type"], mention_ids=r["mentions"],
                        mention_spans=sorted(spans, key=lambda x: (x["start"], x["end"])))
         elif k == "stance":
             row.update(holder_id=r["holder"], holder_name=ents[r["holder"]]["name"] if r["holder"] in ents else None,
@@ -284,21 +318,28 @@ def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) 
                        head_entity_id=h and h["entity"], tail_entity_id=t and t["entity"],
                        head_start=h and h["start"], head_end=h and h["end"],
                        tail_start=t and t["start"], tail_end=t and t["end"],
-                       evidence_sentence_ids=list(r["evidence"]), modality=r["modality"], source_id=r["source"])
-        out.append(row)
+                       evidence_sentence_ids=r["evidence"], modality=r["modality"], source_id=r["source"])
+        if len(row) != len(nulls):  # a misspelt column would shift every field after it
+            raise AssertionError(f"raw_annotations row has unknown columns: {sorted(set(row) - set(nulls))}")
+        out.append(tuple(row.values()))
     return out
 
 
 # ------------------------------------------------------------------ statistics for the card
 
+#: the fields of :attr:`Stats.doc_info` tuples (the card's documents table)
+DOC_INFO = ("doc_id", "title", "language", "chars", "sentences", "text", "publisher", "date")
+
 
 @dataclass
 class Stats:
     """What the build saw: every number the card prints comes from here.
-    Per-document parts are merged in document order (:meth:`merge`)."""
+    Per-chunk parts are merged in document order (:meth:`merge`). What is
+    kept per document is what the manifest and the card print of it (ids,
+    source hashes, one :data:`DOC_INFO` tuple); everything else is a counter."""
 
     documents: list[str] = field(default_factory=list)
-    doc_info: list[dict[str, Any]] = field(default_factory=list)  # for the card; small per document
+    doc_info: list[tuple[Any, ...]] = field(default_factory=list)  # DOC_INFO tuples, for the card
     skipped: list[str] = field(default_factory=list)  # documents without gold
     without_text: list[str] = field(default_factory=list)  # built without their text
     rows: dict[str, int] = field(default_factory=lambda: {c: 0 for c in CONFIGS})
@@ -307,9 +348,12 @@ class Stats:
     annotators: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     view_stats: dict[str, views.ViewStats] = field(default_factory=lambda: {v: views.ViewStats() for v in VIEW_CONFIGS})
     fold_rows: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
-    fold_sentences: list[int] = field(default_factory=list)
+    fold_sentences: list[int] = field(default_factory=lambda: [0] * views.FOLDS)  # sentences per fold
     records: int = 0  # annotation records read (gold and raw)
-    sources: list[dict[str, str]] = field(default_factory=list)  # source files and their sha256, for the manifest
+    #: (path, sha256) of the source files, for the manifest; the parent of the
+    #: build moves them into a SourceLog (a file) as the parts come, and empties
+    #: this once the manifest is written
+    sources: Any = field(default_factory=list)
     warnings: int = 0
     ner_tokens: int = 0
 
@@ -329,22 +373,76 @@ class Stats:
             self.view_stats[k].add(v)
         for k, c in o.fold_rows.items():
             self.fold_rows[k].update(c)
+        self.fold_sentences = [a + b for a, b in zip(self.fold_sentences, o.fold_sentences)]
         self.records += o.records
         self.ner_tokens += o.ner_tokens
         self.sources += o.sources
 
 
-def _collect(stats: Stats, doc: views.Doc) -> None:
-    stats.count("mention_type", (m["type"] for m in doc.mentions))
-    stats.count("mention_form", (m["form"] for m in doc.mentions))
-    stats.count("metonymy", (str(m["metonymy"]).lower() for m in doc.mentions))
-    stats.count("entity_type", (e["type"] for e in doc.entities))
-    stats.count("stance_label", (t["label"] for t in doc.stances))
-    stats.count("stance_explicit", (str(t["explicit"]).lower() for t in doc.stances))
-    stats.count("stance_source", ("AUTHOR" if t["source"] == labels.AUTHOR else "entity" for t in doc.stances))
-    stats.count("relation_type", (r["type"] for r in doc.relations))
-    stats.count("modality", (r["modality"] for r in doc.relations))
-    stats.count("relation_source", ("AUTHOR" if r["source"] == labels.AUTHOR else "entity" for r in doc.relations))
+def _bool(v: bool) -> str:
+    return str(v).lower()
+
+
+def _source(v: str) -> str:
+    return "AUTHOR" if v == labels.AUTHOR else "entity"
+
+
+#: what the card counts in each config's columns: (label_counts key, column, value -> counted name or None)
+COUNTED: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    "mentions": (("mention_type", "type", None), ("mention_form", "form", None), ("metonymy", "metonymy", _bool)),
+    "entities": (("entity_type", "type", None),),
+    "stances": (("stance_label", "label", None), ("stance_explicit", "explicit", _bool), ("stance_source", "source_id", _source)),
+    "relations": (("relation_type", "type", None), ("modality", "modality", None), ("relation_source", "source_id", _source)),
+    "stance_classification": (("stance_classification", "label", None),),
+    "relation_classification": (("relation_classification", "label", None),),
+}
+
+
+@lru_cache(maxsize=None)
+def _position(config: str) -> dict[str, int]:
+    return {c: i for i, c in enumerate(columns(config))}
+
+
+class SourceLog:
+    """The manifest's list of source files and their sha256, kept in a file
+    (one JSON array per line) while the build runs, so that the parent's
+    memory does not grow with the corpus; iterated once, by the manifest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = open(path, "wb")
+
+    def extend(self, sources: Iterable[tuple[str, str]]) -> None:
+        self._file.write(b"".join(orjson.dumps(s) + b"\n" for s in sources))
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        self._file.flush()
+        with open(self.path, "rb") as f:
+            for line in f:
+                path, sha = orjson.loads(line)
+                yield path, sha
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _collect(stats: Stats, config: str, cols: list[Sequence[Any]]) -> None:
+    """Count what the card reports from one config's columns (label names, not indices)."""
+    at = _position(config)
+    for key, col, name in COUNTED.get(config, ()):
+        c = Counter(cols[at[col]])
+        if name is not None:
+            named: Counter[str] = Counter()
+            for v, n in c.items():
+                named[name(v)] += n
+            c = named
+        stats.count(key, c)
+    if config == "ner":
+        stats.fold_rows[config].update(cols[at["fold"]])
+        stats.ner_tokens += sum(map(len, cols[at["tokens"]]))
+        tags = Counter(chain.from_iterable(cols[at["tags"]]))
+        tags.pop("O", None)
+        stats.count("ner_tag", tags)
 
 
 # ------------------------------------------------------------------ rows -> Arrow -> Parquet
@@ -357,23 +455,83 @@ def _plain_schema(config: str) -> Any:
     return features()[config].arrow_schema.remove_metadata()
 
 
-def to_table(config: str, rows: list[Rec]) -> Any:
-    """Rows (label names as strings) -> an Arrow table (labels as ClassLabel indices)."""
+@lru_cache(maxsize=None)
+def _converters(config: str) -> list[tuple[Any, dict[str, int] | None]]:
+    """(Arrow type, ClassLabel name -> index or None) of each column, in order."""
+    enc = {col: index for col, index, _ in _encoders(features()[config])}
+    return [(f.type, enc.get(f.name)) for f in _plain_schema(config)]
+
+
+def _transpose(rows: list[tuple[Any, ...]], width: int) -> list[Sequence[Any]]:
+    """Row tuples -> one sequence per column."""
+    return list(zip(*rows)) if rows else [()] * width
+
+
+def _array(values: Sequence[Any], typ: Any, index: dict[str, int] | None) -> Any:
+    """One column (label names as strings) -> an Arrow array (labels as
+    ClassLabel indices); lists are built from their flattened values."""
     import pyarrow as pa
 
-    feats = features()[config]
-    enc = {col: (index, is_list) for col, index, is_list in _encoders(feats)}
-    cols: dict[str, list[Any]] = {}
-    for col in feats:
-        values = [r[col] for r in rows]
-        if col in enc:
-            index, is_list = enc[col]
-            if is_list:
-                values = [None if v is None else [index[x] for x in v] for v in values]
-            else:
-                values = [None if v is None else index[v] for v in values]
-        cols[col] = values
-    return pa.Table.from_pydict(cols, schema=_plain_schema(config))
+    if pa.types.is_list(typ):
+        mask = None
+        try:
+            offsets = [0, *accumulate(map(len, values))]
+        except TypeError:  # null lists
+            mask = pa.array([v is None for v in values], pa.bool_())
+            values = [() if v is None else v for v in values]
+            offsets = [0, *accumulate(map(len, values))]
+        flat: list[Any] = list(chain.from_iterable(values))
+        vt = typ.value_type
+        if index is not None:
+            flat = list(map(index.__getitem__, flat))
+        if pa.types.is_struct(vt):
+            child = pa.StructArray.from_arrays([pa.array(list(map(itemgetter(f.name), flat)), f.type) for f in vt],
+                                               fields=list(vt))
+        else:
+            child = pa.array(flat, vt)
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), child, type=typ, mask=mask)
+    if index is not None:
+        try:
+            values = list(map(index.__getitem__, values))
+        except KeyError:  # nulls (or a name that is not a label: raises again)
+            values = [None if v is None else index[v] for v in values]
+    return pa.array(values, type=typ)
+
+
+def _pair_table(config: str, batch: views.PairBatch, stats: Stats) -> Any:
+    """A pair view's batch -> an Arrow table: the columns of the sentences
+    and parts are converted once each, then taken by the rows' indices.
+    Counts the view's labels and rows per fold into ``stats``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    conv = _converters(config)
+    w = batch.part_width
+    rest = len(conv) - 5 - 2 * w  # row columns between the parts and fold
+    sents = _transpose(batch.sentences, 4)
+    parts = _transpose(batch.parts, 1 + w)
+    rows = _transpose(batch.rows, 3 + rest)
+    stats.count(config, rows[3])
+    stats.fold_rows[config].update(map(sents[3].__getitem__, rows[0]))
+    s_idx, a_idx, b_idx = (pa.array(rows[i], pa.int32()) for i in range(3))
+    # the parts' columns as the first argument's columns, and as the second's
+    first = [_array(parts[1 + k], *conv[4 + k]) for k in range(w)]
+    second = [first[k] if conv[4 + w + k] == conv[4 + k] else _array(parts[1 + k], *conv[4 + w + k]) for k in range(w)]
+    ids = pc.binary_join_element_wise(pa.array(parts[0], pa.string()).take(a_idx), second[0].take(b_idx), views.ID_JOIN)
+    arrays = [ids]
+    arrays += [_array(sents[k], *conv[1 + k]).take(s_idx) for k in range(3)]
+    arrays += [c.take(a_idx) for c in first] + [c.take(b_idx) for c in second]
+    arrays += [_array(rows[3 + j], *conv[4 + 2 * w + j]) for j in range(rest)]
+    arrays.append(_array(sents[3], *conv[-1]).take(s_idx))
+    return pa.Table.from_arrays(arrays, schema=_plain_schema(config))
+
+
+def to_table(config: str, cols: list[Sequence[Any]]) -> Any:
+    """Columns (label names as strings) -> an Arrow table (labels as ClassLabel indices)."""
+    import pyarrow as pa
+
+    arrays = [_array(values, typ, index) for values, (typ, index) in zip(cols, _converters(config))]
+    return pa.Table.from_arrays(arrays, schema=_plain_schema(config))
 
 
 class Sink:
@@ -418,6 +576,9 @@ class Sink:
         t = t.replace_schema_metadata(self.schema.metadata)
         self.writer.write_table(t, row_group_size=self.row_group_size)
         self.rows += t.num_rows
+        # the allocator would otherwise keep the row group's pages
+        # (tens of MB over a large build)
+        pa.default_memory_pool().release_unused()
 
     def close(self) -> int:
         """Write what is left; returns the uncompressed size of the data (num_bytes)."""
@@ -439,26 +600,11 @@ class BuildError(Exception):
     """The sources cannot be built; the message says why (findings included)."""
 
 
-def _sentence_count(path: Path) -> int:
-    """Sentence records in a gold file (the fold pass): only lines that hold
-    the string ``"sentence"`` are parsed."""
-    n = 0
-    for line in path.read_bytes().split(b"\n"):
-        if line.startswith(b'{"kind":"sentence",'):  # canonical form: no need to parse
-            n += 1
-        elif b'"sentence"' in line:
-            try:
-                rec = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue  # reported by validation
-            if isinstance(rec, dict) and rec.get("kind") == "sentence":
-                n += 1
-    return n
-
-
-def _read_valid(path: Path, store: Any, report: Report, doc_id: str, has_text: bool, stats: Stats, root: Path) -> list[Rec]:
+def _read_valid(path: Path, rel: str, store: Any, report: Report, doc_id: str, has_text: bool,
+                stats: Stats) -> dict[str, list[Rec]]:
     """Read (and hash, for the manifest), parse and validate one annotation
-    file; its valid records."""
+    file (``rel``: its path relative to the dataset folder); its valid
+    records by kind, in file order."""
     from geostance import rehydrate, validate
     from geostance.findings import Finding
 
@@ -468,9 +614,10 @@ def _read_valid(path: Path, store: Any, report: Report, doc_id: str, has_text: b
         data = path.read_bytes()
     except OSError as exc:
         report.add(Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}"))
-        return []
-    stats.sources.append({"path": path.relative_to(root).as_posix(), "sha256": hashlib.sha256(data).hexdigest()})
+        return {}
+    stats.sources.append((rel, hashlib.sha256(data).hexdigest()))
     recs, found = jsonl.parse(data, name)
+    del data
     report.extend(found)
     if not has_text:
         # a document shipped without its text: records may omit the surface
@@ -479,24 +626,29 @@ def _read_valid(path: Path, store: Any, report: Report, doc_id: str, has_text: b
     groups = validate.validate_records(recs, name, store, report, doc_id)
     # the build reads surface text from the document text by offsets, never
     # from the records, so the exempted records need no undoing
-    return [r for g in groups.values() for _, r in g]
+    return {k: [r for _, r in g] for k, g in groups.items()}
 
 
 @dataclass
 class Source:
-    """One document's inputs, read and validated."""
+    """One document's inputs, read and validated: records by kind."""
 
     doc_id: str
     record: Rec
     text: str | None
-    gold: list[Rec]
-    raw: dict[str, list[Rec]]
+    gold: dict[str, list[Rec]]
+    raw: dict[str, dict[str, list[Rec]]]
 
 
 @dataclass
 class Part:
     """What a chunk of documents gives: its findings, statistics, messages
-    and one Arrow table per config (None when a source had an error)."""
+    and one Arrow table per config (None when a source had an error).
+
+    A worker process passes the tables back in a spool file (``spool``: its
+    path and the byte range of each config's Arrow IPC stream) rather than
+    through the result pipe, which would pickle and copy them several times
+    (:meth:`to_spool`, :meth:`load`)."""
 
     findings: list[Any]
     files: int
@@ -504,21 +656,73 @@ class Part:
     stats: Stats
     messages: list[str]
     tables: dict[str, Any] | None
+    spool: tuple[str, dict[str, tuple[int, int]]] | None = None
+
+    def to_spool(self, path: Path) -> None:
+        """Move the tables into the spool file ``path``."""
+        import pyarrow as pa
+
+        if self.tables is None:
+            return
+        ranges = {}
+        with pa.OSFile(str(path), "wb") as f:
+            for c, t in self.tables.items():
+                start = f.tell()
+                with pa.ipc.new_stream(f, t.schema) as w:
+                    w.write_table(t)
+                ranges[c] = (start, f.tell())
+        self.tables, self.spool = None, (str(path), ranges)
+
+    def load(self) -> dict[str, Any] | None:
+        """The tables (read from the spool file, which is then removed).
+
+        Each config's table gets a buffer of its own (not a slice of one
+        buffer or mapping of the whole file): a sink may hold a small table
+        until its row group fills, and must not keep the rest alive."""
+        import os
+
+        import pyarrow as pa
+
+        if self.spool is None:
+            return self.tables
+        path, ranges = self.spool
+        tables = {}
+        with pa.OSFile(path) as f:
+            for c, (a, b) in ranges.items():
+                f.seek(a)
+                tables[c] = pa.ipc.open_stream(f.read_buffer(b - a)).read_all()
+        os.unlink(path)
+        return tables
 
 
-_CONTEXT: dict[str, Any] = {}  # root and folds of the running build (inherited by forked workers)
+_CONTEXT: dict[str, Any] = {}  # root of the running build (inherited by forked workers)
 
 
-def process(doc_ids: list[str]) -> Part:
-    """Read, validate and turn into rows the documents ``doc_ids`` (in order)."""
+def process(doc_ids: list[str], spool: Path | None = None) -> Part:
+    """Read, validate and turn into Arrow tables the documents ``doc_ids``
+    (in order); with ``spool``, the tables go into that file (:class:`Part`).
+
+    The cyclic garbage collector is off meanwhile: a chunk allocates many
+    short-lived records and rows, none in cycles that outlive it, and the
+    collector's passes over them cost a few per cent."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _process(doc_ids, spool)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _process(doc_ids: list[str], spool: Path | None) -> Part:
     from geostance import validate
 
     root: Path = _CONTEXT["root"]
-    folds: views.Folds = _CONTEXT["folds"]
     report = Report()
     stats = Stats()
     messages: list[str] = []
-    rows: dict[str, list[Rec]] = {c: [] for c in CONFIGS}
+    rows: dict[str, list[tuple[Any, ...]]] = {c: [] for c in CONFIGS if c not in PAIR_VIEWS}
+    pairs = {c: views.PairBatch(part_width=w) for c, (_, w) in PAIR_VIEWS.items()}
     store = validate.DocumentStore(paths.documents_dir(root), root.parent, cache_size=1)
     for doc_id in doc_ids:
         gold = paths.gold_path(root, doc_id)
@@ -531,77 +735,155 @@ def process(doc_ids: list[str]) -> Part:
             continue  # reported
         has_text = doc.text is not None
         rec_path = paths.document_record_path(root, doc_id)
-        stats.sources.append({"path": rec_path.relative_to(root).as_posix(), "sha256": sha256_file(rec_path)})
+        stats.sources.append((_rel(rec_path, root), sha256_file(rec_path)))
         if has_text:  # its sha256 was checked against the record's by the store
-            stats.sources.append({"path": paths.text_path(root, doc_id).relative_to(root).as_posix(), "sha256": doc.record["sha256"]})
-        g = _read_valid(gold, store, report, doc_id, has_text, stats, root)
-        raw = {a: _read_valid(paths.raw_path(root, doc_id, a), store, report, doc_id, has_text, stats, root)
-               for a in paths.annotators(root, doc_id)}
+            stats.sources.append((_rel(paths.text_path(root, doc_id), root), doc.record["sha256"]))
+        g = _read_valid(gold, _rel(gold, root), store, report, doc_id, has_text, stats)
+        raw = {}
+        for a in paths.annotators(root, doc_id):
+            p = paths.raw_path(root, doc_id, a)
+            raw[a] = _read_valid(p, _rel(p, root), store, report, doc_id, has_text, stats)
         if report.errors:
             continue  # keep validating to report everything, build nothing
-        document_rows(Source(doc_id, doc.record, doc.text, g, raw), folds, rows, stats)
-    tables = None if report.errors else {c: to_table(c, rows[c]) for c in CONFIGS}
-    return Part(report.kept, report.files, report.records, stats, messages, tables)
+        document_rows(Source(doc_id, doc.record, doc.text, g, raw), rows, pairs, stats)
+    tables = None
+    if not report.errors:
+        tables = {}
+        for c in CONFIGS:
+            if c in pairs:
+                tables[c] = _pair_table(c, pairs.pop(c), stats)
+                continue
+            cols = _transpose(rows.pop(c), len(columns(c)))
+            _collect(stats, c, cols)
+            tables[c] = to_table(c, cols)
+    part = Part(report.kept, report.files, report.records, stats, messages, tables)
+    if spool is not None:
+        part.to_spool(spool)
+    return part
 
 
-def document_rows(src: Source, folds: views.Folds, rows: dict[str, list[Rec]], stats: Stats) -> None:
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def document_rows(src: Source, rows: dict[str, list[tuple[Any, ...]]], pairs: dict[str, views.PairBatch],
+                  stats: Stats) -> None:
     """Append the rows of every config for one document; count what the card reports."""
-    doc = views.Doc.from_records(src.doc_id, src.text, src.gold)
+    g = src.gold
+    doc = views.Doc(src.doc_id, src.text, g.get("sentence", []), g.get("mention", []), g.get("entity", []),
+                    g.get("stance", []), g.get("relation", []))
+    # a document's folds depend on nothing but its id and number of sentences
+    folds = views.Folds.of_document(src.doc_id, len(doc.sentences))
+    stats.fold_sentences = [a + b for a, b in zip(stats.fold_sentences, folds.sizes())]
     stats.documents.append(src.doc_id)
     meta = src.record["source"]
-    stats.doc_info.append({
-        "doc_id": src.doc_id, "title": src.record["title"], "language": src.record["language"],
-        "chars": src.record["num_chars"], "sentences": len(doc.sentences), "text": src.text is not None,
-        "publisher": meta.get("publisher"), "date": meta.get("date"),
-    })
+    stats.doc_info.append((src.doc_id, src.record["title"], src.record["language"], src.record["num_chars"],
+                           len(doc.sentences), src.text is not None, meta.get("publisher"), meta.get("date")))
     if src.text is None:
         stats.without_text.append(src.doc_id)
-    stats.records += len(src.gold) + sum(len(r) for r in src.raw.values())
-    _collect(stats, doc)
+    stats.records += sum(map(len, g.values())) + sum(len(rs) for r in src.raw.values() for rs in r.values())
     rows["documents"].append(document_row(src.record, src.text))
     for c, rs in layer_rows(doc).items():
         rows[c] += rs
     for annotator, recs in src.raw.items():
-        stats.annotators[annotator].update(r["kind"] for r in recs)
-        rows["raw_annotations"] += raw_rows(src.doc_id, annotator, recs, src.text)
-    for name, fn in (("stance_classification", views.stance_rows),
-                     ("relation_classification", views.relation_rows),
-                     ("ner", views.ner_rows)):
-        rs, vs = fn(doc, folds)
+        stats.annotators[annotator].update({k: len(v) for k, v in recs.items() if v})
+        rows["raw_annotations"] += raw_rows(src.doc_id, annotator, [r for v in recs.values() for r in v], src.text)
+    for name, (fn, _) in PAIR_VIEWS.items():
+        _, vs = fn(doc, folds, pairs[name])
         stats.view_stats[name].add(vs)
-        stats.fold_rows[name].update(r["fold"] for r in rs)
-        if name == "ner":
-            stats.ner_tokens += sum(len(r["tokens"]) for r in rs)
-            stats.count("ner_tag", (t for r in rs for t in r["tags"] if t != "O"))
-        else:
-            stats.count(name, (r["label"] for r in rs))
-        rows[name] += rs
+    rs, vs = views.ner_tuples(doc, folds)
+    stats.view_stats["ner"].add(vs)
+    rows["ner"] += rs
 
 
-def _parts(chunks: list[list[str]], jobs: int) -> Iterator[Part]:
-    """:func:`process` over the chunks, in order; with ``jobs > 1`` in worker
-    processes, at most ``2 * jobs`` chunks in flight (bounded memory)."""
+WINDOW = 3  # chunks per worker taken but not yet consumed by the parent (bounds memory)
+
+
+def _parts(chunks: list[list[str]], jobs: int, spool: Path) -> Iterator[Part]:
+    """:func:`process` over the chunks, in order. With ``jobs > 1``, in
+    ``jobs`` forked worker processes that take the next chunk as they become
+    free, at most :data:`WINDOW` per worker ahead of the parent (bounded
+    memory); the tables come back in spool files in the folder ``spool``,
+    the rest through a pipe per worker."""
     if jobs <= 1 or len(chunks) <= 1:
         for c in chunks:
             yield process(c)
         return
     import multiprocessing
-    from collections import deque
+    from multiprocessing.connection import wait
 
+    jobs = min(jobs, len(chunks))
+    spool.mkdir(parents=True, exist_ok=True)
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(jobs) as pool:
-        window: deque[Any] = deque()
-        it = iter(chunks)
-        for c in it:
-            window.append(pool.apply_async(process, (c,)))
-            if len(window) >= 2 * jobs:
-                break
-        while window:
-            part = window.popleft().get()
-            nxt = next(it, None)
-            if nxt is not None:
-                window.append(pool.apply_async(process, (nxt,)))
+    taken = ctx.Value("q", 0)  # the next chunk to take; its lock guards it
+    slots = ctx.Semaphore(WINDOW * jobs)  # a chunk taken holds one until the parent has consumed it
+    workers: dict[Any, Any] = {}  # the parent's end of each worker's pipe -> the worker
+    try:
+        for _ in range(jobs):
+            here, there = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker, args=(there, chunks, taken, slots, spool), daemon=True)
+            proc.start()
+            there.close()
+            workers[here] = proc
+        running = set(workers)
+        done: dict[int, Part] = {}
+        for i in range(len(chunks)):
+            while i not in done:
+                if not running:
+                    raise BuildError(f"chunk {i} was never built")  # not reached: a worker takes every chunk
+                for conn in wait(list(running)):
+                    try:
+                        msg = conn.recv()
+                    except (EOFError, OSError):  # the worker died (killed, out of memory)
+                        proc = workers[conn]
+                        proc.join(1)
+                        raise BuildError(f"worker process {proc.pid} ended (exit code {proc.exitcode}) before it had "
+                                         "built its share of the documents (out of memory?); nothing was built") from None
+                    if msg is None:  # no more chunks
+                        running.discard(conn)
+                        continue
+                    j, ok, got = msg
+                    if not ok:
+                        exc, trace = got
+                        raise exc from RuntimeError(f"in worker process {workers[conn].pid}:\n{trace}")
+                    done[j] = got
+            part = done.pop(i)
+            slots.release()
             yield part
+    finally:
+        for conn, proc in workers.items():
+            conn.close()
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+
+
+def _worker(conn: Any, chunks: list[list[str]], taken: Any, slots: Any, spool: Path) -> None:
+    """A worker process of :func:`_parts`: takes the next chunk while the
+    parent has room for it, sends ``(index, ok, Part or error)`` through
+    ``conn``, and ``None`` when no chunk is left."""
+    try:
+        while True:
+            slots.acquire()
+            with taken.get_lock():
+                i = taken.value
+                taken.value += 1
+            if i >= len(chunks):
+                conn.send(None)
+                return
+            try:
+                msg: Any = (i, True, process(chunks[i], spool / f"{i}.arrow"))
+            except Exception as exc:  # a bug: the parent raises it, with this traceback
+                import traceback
+
+                msg = (i, False, (exc, traceback.format_exc()))
+            conn.send(msg)
+            if not msg[1]:
+                return
+    except (EOFError, BrokenPipeError):
+        return  # the parent has stopped
+    finally:
+        conn.close()
 
 
 # ------------------------------------------------------------------ the build
@@ -648,28 +930,26 @@ def build(root: Path, out: Path | None = None, card_source: Path | None = None, 
     report = Report(max_per_id=20)
 
     doc_ids = paths.doc_ids(root)
-    counts = []
-    for doc_id in doc_ids:
-        g = paths.gold_path(root, doc_id)
-        if g.is_file():
-            counts.append((doc_id, _sentence_count(g)))
-    folds = views.assign_folds(counts)
-    stats.fold_sentences = folds.sizes()
-    _CONTEXT.update(root=root, folds=folds)
+    _CONTEXT.update(root=root)
     chunks = [doc_ids[i:i + chunk_docs] for i in range(0, len(doc_ids), chunk_docs)]
 
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+    sources: SourceLog | None = None
     try:
+        sources = SourceLog(tmp / "sources.jsonl")
         sinks = {c: Sink(tmp / data_file(c), c, row_group_size) for c in CONFIGS}
-        for part in _parts(chunks, jobs):
+        for part in _parts(chunks, jobs, tmp / "spool"):
             report.extend(part.findings)
             report.files += part.files
             report.records += part.records
             for m in part.messages:
                 print(f"geostance build: {m}", file=log)
+            sources.extend(part.stats.sources)
+            part.stats.sources = []
             stats.merge(part.stats)
-            if part.tables is not None and not report.errors:
-                for c, t in part.tables.items():
+            tables = part.load()
+            if tables is not None and not report.errors:
+                for c, t in tables.items():
                     sinks[c].add(t)
         for c, s in sinks.items():
             stats.num_bytes[c] = s.close()
@@ -684,8 +964,12 @@ def build(root: Path, out: Path | None = None, card_source: Path | None = None, 
         stats.warnings = report.warnings
         if not stats.documents:
             raise BuildError(f"{root}: no document has gold annotations (annotations/gold/<doc_id>.jsonl); nothing to build")
+        stats.sources = sources
         files = _finish(root, out, tmp, stats, card_source, with_card)
     finally:
+        stats.sources = []  # they are in the manifest; the log goes with the temporary folder
+        if sources is not None:
+            sources.close()
         gc.unfreeze()
         _CONTEXT.clear()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -754,9 +1038,38 @@ def manifest(root: Path, stats: Stats, file_info: dict[str, dict[str, Any]], fil
         "skipped_without_gold": list(stats.skipped),
         "built_without_text": list(stats.without_text),
         "files": [dict(path=rel, **file_info[rel]) for rel in files if rel != MANIFEST],
-        "sources": stats.sources,
+        "sources": stats.sources,  # (path, sha256) pairs, written as {"path": ..., "sha256": ...}
     }
-    return json.dumps(m, indent=1, ensure_ascii=False).encode() + b"\n"
+    return _manifest_json(m).encode() + b"\n"
+
+
+def _manifest_json(m: dict[str, Any]) -> str:
+    """``json.dumps(m, indent=1, ensure_ascii=False)``, with ``m["sources"]``
+    (an iterable of ``(path, sha256)``) written as a list of ``{"path": p,
+    "sha256": h}``. The two lists that grow with the corpus (``documents``,
+    ``sources``) are formatted here: the standard library's indenting
+    encoder is written in Python and takes most of a second on 10,000
+    documents.
+
+    >>> m = {"a": 1, "documents": ["d1", "dé"], "sources": [("p/\\"x\\".jsonl", "ab")]}
+    >>> slow = dict(m, sources=[{"path": p, "sha256": h} for p, h in m["sources"]])
+    >>> _manifest_json(m) == json.dumps(slow, indent=1, ensure_ascii=False)
+    True
+    >>> _manifest_json({"documents": [], "sources": []}) == json.dumps({"documents": [], "sources": []}, indent=1)
+    True
+    """
+    from json.encoder import encode_basestring as q
+
+    sources = ",\n".join(f'  {{\n   "path": {q(p)},\n   "sha256": {q(h)}\n  }}' for p, h in m["sources"])
+    long = {
+        "documents": ("[\n" + ",\n".join("  " + q(d) for d in m["documents"]) + "\n ]") if m["documents"] else "[]",
+        "sources": f"[\n{sources}\n ]" if sources else "[]",
+    }
+    marks = {k: f"\x00{k}\x00" for k in long}
+    text = json.dumps(dict(m, **marks), indent=1, ensure_ascii=False)
+    for k, v in long.items():
+        text = text.replace(q(marks[k]), v, 1)
+    return text
 
 
 # ------------------------------------------------------------------ check

@@ -129,7 +129,11 @@ def _layers(s: Any) -> str:
 
 
 def _documents(s: Any) -> str:
-    rows = [dict(d, doc_id=f"`{d['doc_id']}`", text="included" if d["text"] else "not included") for d in s.doc_info]
+    from geostance.build import DOC_INFO
+
+    at = {k: i for i, k in enumerate(DOC_INFO)}
+    doc_id, text = at["doc_id"], at["text"]
+    rows = [dict(zip(DOC_INFO, d), doc_id=f"`{d[doc_id]}`", text="included" if d[text] else "not included") for d in s.doc_info]
     return _table(rows, [
         Column("doc_id", "doc_id"), Column("title", "title"), Column("language", "language"),
         Column("chars", "characters", fmt=",d"), Column("sentences", "sentences", fmt=",d"),
@@ -222,17 +226,37 @@ def _annotators(s: Any) -> str:
     return _table(rows, [Column("annotator", "annotator")] + [Column(k, f"{k} records", fmt=",d") for k in kinds])
 
 
+def _annotators_of(root: Path) -> Any:
+    """``paths.annotators`` for many documents: one listing of
+    ``annotations/raw/`` first, so that documents without a raw folder (most,
+    in a large corpus) cost no file-system call of their own."""
+    import os
+
+    from geostance import paths
+
+    raw = paths.raw_dir(root, "_").parent  # annotations/raw/
+    try:
+        with os.scandir(raw) as it:
+            have = {e.name for e in it if e.is_dir()}
+    except OSError:
+        have = set()
+    return lambda doc_id: paths.annotators(root, doc_id) if doc_id in have else []
+
+
 def agreement_markdown(root: Path, doc_ids: list[str]) -> str:
     """The ``geostance agree`` Markdown report of every built document with
     two or more annotators, headings moved down to sit in the card."""
-    from geostance import agree as agree_cli, agreement, jsonl, paths
+    from geostance import jsonl, paths
 
+    annotators = _annotators_of(root)
     parts = []
     for doc_id in doc_ids:
-        names = paths.annotators(root, doc_id)
+        names = annotators(doc_id)
         if len(names) < 2:
             parts.append(f"`{doc_id}`: fewer than two annotators, no agreement figures.")
             continue
+        from geostance import agree as agree_cli, agreement  # imports scipy: only when there is agreement to report
+
         records = {n: jsonl.load_records(paths.raw_path(root, doc_id, n)) for n in names}
         md = agree_cli.render_markdown(agreement.agree(records, doc_id))
         md = re.sub(r"^(#+) ", lambda m: "###" + m.group(1) + " ", md, flags=re.M)
@@ -243,14 +267,19 @@ def agreement_markdown(root: Path, doc_ids: list[str]) -> str:
 def gold_agreement_markdown(root: Path, doc_ids: list[str]) -> str:
     """Each raw pass scored against the adjudicated gold (gold as A) with the
     measures of ``geostance agree``: how much adjudication changed."""
-    from geostance import agreement, jsonl, paths
+    from geostance import jsonl, paths
 
+    annotators = _annotators_of(root)
     parts = []
     for doc_id in doc_ids:
-        names = paths.annotators(root, doc_id)
-        gold = paths.gold_path(root, doc_id)
-        if not names or not gold.is_file():
+        names = annotators(doc_id)
+        if not names:
             continue
+        gold = paths.gold_path(root, doc_id)
+        if not gold.is_file():
+            continue
+        from geostance import agreement  # imports scipy: only when there is agreement to report
+
         g = jsonl.load_records(gold)
         by_name = {n: {m.id: m for m in agreement.compare(g, jsonl.load_records(paths.raw_path(root, doc_id, n)))} for n in names}
         first = by_name[names[0]]
@@ -296,13 +325,22 @@ def _text_rights(s: Any) -> str:
     return " ".join(parts)
 
 
+#: the ``baselines`` block when there are no results: what ``baselines.card_block``
+#: gives then (tests/test_card.py checks that they agree)
+NO_BASELINES = "No baseline results yet: run `geostance baselines`.\n"
+
+
 def baselines_block(root: Path) -> str:
     """The ``baselines`` block: ``geostance baselines``' table from the
     ``baselines/results.json`` beside the dataset folder (the repository's
-    for ``dataset/``)."""
+    for ``dataset/``). :mod:`geostance.baselines` (which imports
+    scikit-learn, a second or more) is imported only when there are results."""
+    results = root.resolve().parent / "baselines" / "results.json"
+    if not results.is_file():
+        return NO_BASELINES
     from geostance import baselines
 
-    return baselines.card_block(root.resolve().parent / "baselines" / "results.json")
+    return baselines.card_block(results)
 
 
 def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) -> dict[str, str]:

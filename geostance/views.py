@@ -53,6 +53,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from geostance.labels import ACTOR_TYPES, MENTION_TYPES, RELATION_NONE, STANCE_NONE
@@ -134,6 +135,11 @@ def _num(rid: str) -> int:
     return int(rid[1:])
 
 
+def by_id(r: Rec) -> int:
+    """Sort key of records of one kind: the number of their id (``m2`` before ``m10``)."""
+    return int(r["id"][1:])
+
+
 # ------------------------------------------------------------------ folds
 
 
@@ -155,8 +161,38 @@ class Folds:
 
     def sizes(self) -> list[int]:
         """Number of sentences per fold."""
-        c = Counter(self.table)
-        return [c.get(i, 0) for i in range(self.k)]
+        return [self.table.count(i) for i in range(self.k)]
+
+    @classmethod
+    def of_document(cls, doc_id: str, n: int, k: int = FOLDS, seed: int = FOLD_SEED) -> Folds:
+        """The fold table of one document with ``n`` sentences: the same folds
+        as its entries in any :func:`assign_folds` table.
+
+        >>> Folds.of_document("b", 3, k=3).of("b", "s2") == assign_folds([("a", 4), ("b", 3)], k=3).of("b", "s2")
+        True
+        """
+        return cls({doc_id: 0}, {doc_id: n}, document_folds(doc_id, n, k, seed), k, seed)
+
+
+def document_folds(doc_id: str, n: int, k: int = FOLDS, seed: int = FOLD_SEED) -> bytes:
+    """The fold of each sentence ``s1..sn`` of one document (byte ``i`` for
+    ``s{i+1}``), by the procedure of :func:`assign_folds`; it depends on
+    nothing but ``doc_id``, ``n``, ``k`` and ``seed``.
+
+    >>> f = document_folds("b", 3, k=3, seed=13)
+    >>> sorted(f) == [0, 1, 2], f == assign_folds([("a", 4), ("b", 3)], k=3, seed=13).table[4:]
+    (True, True)
+    """
+    s = int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:8], "big")
+    order = array("q", range(n))
+    rnd = random.Random(s)
+    for i in range(n - 1, 0, -1):
+        j = int(rnd.random() * (i + 1))
+        order[i], order[j] = order[j], order[i]
+    table = bytearray(n)
+    for pos, key in enumerate(order):
+        table[key] = (pos + s) % k
+    return bytes(table)
 
 
 def assign_folds(sentence_counts: Iterable[tuple[str, int]], k: int = FOLDS, seed: int = FOLD_SEED) -> Folds:
@@ -166,7 +202,8 @@ def assign_folds(sentence_counts: Iterable[tuple[str, int]], k: int = FOLDS, see
     sentence numbers are shuffled by Fisher-Yates with
     ``j = int(random.Random(s).random() * (i + 1))`` for ``i = n-1 .. 1``, and
     the sentence at position ``p`` gets fold ``(p + s) % k``. A document's
-    folds do not depend on the other documents. Memory: one byte per sentence.
+    folds do not depend on the other documents (:func:`document_folds`), so
+    the build computes them one document at a time. Memory: one byte per sentence.
 
     >>> f = assign_folds([("b", 3), ("a", 4)], k=3, seed=13)
     >>> sorted(f.sizes()) in ([2, 2, 3], [1, 3, 3])  # each document balanced over 3 folds
@@ -184,15 +221,8 @@ def assign_folds(sentence_counts: Iterable[tuple[str, int]], k: int = FOLDS, see
         n += c
     table = bytearray(n)
     for doc_id, c in counts.items():
-        s = int.from_bytes(hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()[:8], "big")
-        order = array("q", range(c))
-        rnd = random.Random(s)
-        for i in range(c - 1, 0, -1):
-            j = int(rnd.random() * (i + 1))
-            order[i], order[j] = order[j], order[i]
         start = base[doc_id]
-        for pos, key in enumerate(order):
-            table[start + key] = (pos + s) % k
+        table[start:start + c] = document_folds(doc_id, c, k, seed)
     return Folds(base, counts, bytes(table), k, seed)
 
 
@@ -214,13 +244,18 @@ class Doc:
     _sent_of: dict[str, str] = field(default_factory=dict, repr=False)
     #: sentence id -> the mentions inside it, in text order (start, end, id)
     by_sentence: dict[str, list[Rec]] = field(default_factory=dict, repr=False)
+    #: id -> record
+    mention_by_id: dict[str, Rec] = field(default_factory=dict, repr=False)
+    entity_by_id: dict[str, Rec] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.sentences = sorted(self.sentences, key=lambda s: _num(s["id"]))
+        self.sentences = sorted(self.sentences, key=by_id)
+        self.mention_by_id = {m["id"]: m for m in self.mentions}
+        self.entity_by_id = {e["id"]: e for e in self.entities}
         starts = [s["start"] for s in self.sentences]
         sent_of = self._sent_of
         by_sentence: dict[str, list[Rec]] = {}
-        for m in sorted(self.mentions, key=lambda m: (m["start"], m["end"], _num(m["id"]))):
+        for m in sorted(self.mentions, key=lambda m: (m["start"], m["end"], int(m["id"][1:]))):
             i = bisect_right(starts, m["start"]) - 1
             if i >= 0 and self.sentences[i]["end"] >= m["end"]:
                 sid = self.sentences[i]["id"]
@@ -278,13 +313,86 @@ class ViewStats:
         self.no_text_sentences += other.no_text_sentences
 
 
+# ------------------------------------------------------------------ row layout
+
+#: the columns of each view, in order: the ``*_rows`` functions give rows as
+#: dicts with these keys; :meth:`PairBatch.tuples` and :func:`ner_tuples`
+#: give the same rows as tuples in this order.
+STANCE_COLUMNS: tuple[str, ...] = (
+    "id", "doc_id", "sentence_id", "text", "holder_id", "holder_name", "holder_type", "holder_spans",
+    "target_id", "target_name", "target_type", "target_spans", "label", "fold",
+)
+RELATION_COLUMNS: tuple[str, ...] = (
+    "id", "doc_id", "sentence_id", "text", "head_mention_id", "head_start", "head_end", "head_text", "head_type",
+    "tail_mention_id", "tail_start", "tail_end", "tail_text", "tail_type", "label", "modality", "fold",
+)
+NER_COLUMNS: tuple[str, ...] = ("id", "doc_id", "sentence_id", "tokens", "token_starts", "token_ends", "tags", "fold")
+
+#: joins the two arguments in the id of a pair row: ``<doc_id>/<sentence_id>/<first>><second>``
+ID_JOIN = ">"
+
+_ACTORS = frozenset(ACTOR_TYPES)
+
+
+@dataclass
+class PairBatch:
+    """The rows of a pair view (``stance_classification``,
+    ``relation_classification``) of one or more documents, in compact form:
+    each row pairs two *parts* (arguments in one sentence: an entity, a
+    mention) of one sentence, and the columns of a row are those of its
+    sentence and of its two parts, so they are stored once each.
+
+    ``sentences``: ``(doc_id, sentence_id, text, fold)``;
+    ``parts``: ``(id prefix, *argument columns)`` with ``part_width`` argument
+    columns, the first the argument's id; ``rows``: ``(sentence index, first
+    part index, second part index, *row columns)``. The row's columns are, in
+    order: its id (the first part's prefix, :data:`ID_JOIN`, the second part's
+    id), doc_id, sentence_id, text, the first part's argument columns, the
+    second's, the row columns, fold (:meth:`tuples`).
+
+    >>> b = PairBatch(part_width=1)
+    >>> b.sentences.append(("d", "s1", "A met B.", 0))
+    >>> b.parts += [("d/s1/m1", "m1"), ("d/s1/m2", "m2")]
+    >>> b.rows.append((0, 0, 1, "CONSULT"))
+    >>> b.tuples()
+    [('d/s1/m1>m2', 'd', 's1', 'A met B.', 'm1', 'm2', 'CONSULT', 0)]
+    """
+
+    part_width: int
+    sentences: list[tuple[str, str, str | None, int]] = field(default_factory=list)
+    parts: list[tuple[Any, ...]] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def tuples(self) -> list[tuple[Any, ...]]:
+        """The rows as tuples of their columns."""
+        out = []
+        for s, a, b, *rest in self.rows:
+            doc_id, sid, text, fold = self.sentences[s]
+            first, second = self.parts[a], self.parts[b]
+            out.append((first[0] + ID_JOIN + second[1], doc_id, sid, text, *first[1:], *second[1:], *rest, fold))
+        return out
+
+
+def _as_dicts(columns: tuple[str, ...], rows: list[tuple[Any, ...]], stats: ViewStats) -> tuple[list[Rec], ViewStats]:
+    return [dict(zip(columns, r)) for r in rows], stats
+
+
 # ------------------------------------------------------------------ stance view
 
 
 def stance_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     """Rows of ``stance_classification`` for one document (see the module doc)."""
+    batch, stats = stance_pairs(doc, folds)
+    return _as_dicts(STANCE_COLUMNS, batch.tuples(), stats)
+
+
+def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tuple[PairBatch, ViewStats]:
+    """:func:`stance_rows` in compact form, added to ``batch`` (or a new one):
+    parts are ``(prefix, entity id, name, type, spans)``, rows
+    ``(sentence, holder part, target part, label)``."""
+    batch = batch if batch is not None else PairBatch(part_width=4)
     stats = ViewStats()
-    ents = {e["id"]: e for e in doc.entities}
+    ents = doc.entity_by_id
     # sentence -> entity -> its mentions in the sentence, in text order
     in_sent: dict[str, dict[str, list[Rec]]] = {}
     for sid, ms in doc.by_sentence.items():
@@ -296,17 +404,27 @@ def stance_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     labels: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     candidates: dict[str, list[tuple[str, str, str]]] = {}
     starts = [s["start"] for s in doc.sentences]
+    overlapping = doc.overlapping
     for t in doc.stances:
         h, g = t["holder"], t["target"]
-        ev_sents = doc.overlapping(t["evidence"], starts)
-        has_h = [sid for sid in ev_sents if h in in_sent.get(sid, {})]
-        has_g = [sid for sid in ev_sents if g in in_sent.get(sid, {})]
-        both = [sid for sid in has_h if sid in has_g]
+        # the evidence sentences that mention the holder, the target, both
+        has_h = has_g = False
+        both = []
+        for sid in overlapping(t["evidence"], starts):
+            here = in_sent.get(sid)
+            if here is not None:
+                hh, gg = h in here, g in here
+                if hh:
+                    has_h = True
+                    if gg:
+                        both.append(sid)
+                if gg:
+                    has_g = True
         if not has_h:
             stats.uncarried["holder-not-mentioned-in-evidence"] += 1
         elif not has_g:
             stats.uncarried["target-not-mentioned-in-evidence"] += 1
-        elif h == g or ents[h]["type"] not in ACTOR_TYPES:  # the validator refuses both
+        elif h == g or ents[h]["type"] not in _ACTORS:  # the validator refuses both
             raise ValueError(f"{doc.doc_id}: stance {t['id']} has holder {h} (type {ents[h]['type']}) and target {g}; run geostance validate")
         elif not both:
             stats.uncarried["holder-and-target-in-different-sentences"] += 1
@@ -319,50 +437,46 @@ def stance_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     for keys in candidates.values():
         if all(k in conflicted for k in keys):
             stats.uncarried["conflicting-labels-on-row"] += 1
+    # sentence -> holder -> target -> the gold label of the row (None: conflicting labels)
+    labelled: dict[str, dict[str, dict[str, str | None]]] = {}
+    for (sid, h, g), ls in labels.items():
+        labelled.setdefault(sid, {}).setdefault(h, {})[g] = next(iter(ls)) if len(ls) == 1 else None
 
-    rows: list[Rec] = []
+    doc_id = doc.doc_id
+    sentences, parts, add, add_all = batch.sentences, batch.parts, batch.rows.append, batch.rows.extend
     for s in doc.sentences:
         sid = s["id"]
         present = in_sent.get(sid)
         if not present:
             continue
-        fold = folds.of(doc.doc_id, sid)
-        text = doc.sentence_text(s)
-        order = sorted(present, key=_num)
+        si = len(sentences)
+        sentences.append((doc_id, sid, doc.sentence_text(s), folds.of(doc_id, sid)))
         base = s["start"]
-        # rows of one sentence share these lists (read-only)
-        spans = {e: [{"start": m["start"] - base, "end": m["end"] - base} for m in present[e]] for e in order}
-        prefix = f"{doc.doc_id}/{sid}/"
-        for h in order:
-            he = ents[h]
-            if he["type"] not in ACTOR_TYPES:
+        prefix = f"{doc_id}/{sid}/"
+        # (part index, entity, is an actor) in id order; parts hold the spans relative to the sentence
+        first = len(parts)
+        for e in sorted(present, key=lambda e: int(e[1:])):
+            ent = ents[e]
+            parts.append((prefix + e, e, ent["name"], ent["type"],
+                          [{"start": m["start"] - base, "end": m["end"] - base} for m in present[e]]))
+        here_parts = [(i, p[1], p[3] in _ACTORS) for i, p in enumerate(parts[first:], first)]
+        here = labelled.get(sid)  # holder -> target -> label, on this sentence
+        for hi, h, actor in here_parts:
+            if not actor:
                 continue
-            for g in order:
+            of_h = here.get(h) if here else None
+            if of_h is None:
+                add_all((si, hi, gi, STANCE_NONE) for gi, g, _ in here_parts if g != h)
+                continue
+            for gi, g, _ in here_parts:
                 if g == h:
                     continue
-                key = (sid, h, g)
-                if key in conflicted:
+                label = of_h.get(g, STANCE_NONE)
+                if label is None:  # two different gold labels
                     stats.dropped_rows += 1
                     continue
-                ge = ents[g]
-                got = labels.get(key)
-                rows.append({
-                    "id": f"{prefix}{h}>{g}",
-                    "doc_id": doc.doc_id,
-                    "sentence_id": sid,
-                    "text": text,
-                    "holder_id": h,
-                    "holder_name": he["name"],
-                    "holder_type": he["type"],
-                    "holder_spans": spans[h],
-                    "target_id": g,
-                    "target_name": ge["name"],
-                    "target_type": ge["type"],
-                    "target_spans": spans[g],
-                    "label": next(iter(got)) if got else STANCE_NONE,
-                    "fold": fold,
-                })
-    return rows, stats
+                add((si, hi, gi, label))
+    return batch, stats
 
 
 # ------------------------------------------------------------------ relation view
@@ -370,8 +484,17 @@ def stance_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
 
 def relation_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     """Rows of ``relation_classification`` for one document (see the module doc)."""
+    batch, stats = relation_pairs(doc, folds)
+    return _as_dicts(RELATION_COLUMNS, batch.tuples(), stats)
+
+
+def relation_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tuple[PairBatch, ViewStats]:
+    """:func:`relation_rows` in compact form, added to ``batch`` (or a new one):
+    parts are ``(prefix, mention id, start, end, text, type)`` with offsets
+    into the sentence, rows ``(sentence, head part, tail part, label, modality)``."""
+    batch = batch if batch is not None else PairBatch(part_width=5)
     stats = ViewStats()
-    mentions = {m["id"]: m for m in doc.mentions}
+    mentions = doc.mention_by_id
     by_sent = doc.by_sentence
 
     gold: dict[tuple[str, str], list[Rec]] = defaultdict(list)
@@ -389,47 +512,40 @@ def relation_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     conflicted = {k for k, rs in gold.items() if len({r["type"] for r in rs}) > 1}
     for k in conflicted:
         stats.uncarried["conflicting-labels-on-row"] += len(gold[k])
+    # the label and modality of each gold pair: one type on the pair, possibly
+    # several records (say two sources): the modality of the first in id order
+    # (None, None) for a conflicted pair
+    label_of = {k: (None, None) if k in conflicted else (rs[0]["type"], min(rs, key=lambda r: _num(r["id"]))["modality"])
+                for k, rs in gold.items()}
+    none = (RELATION_NONE, None)
 
-    rows: list[Rec] = []
+    doc_id = doc.doc_id
+    sentences, parts, add = batch.sentences, batch.parts, batch.rows.append
     for s in doc.sentences:
         sid = s["id"]
         ms = by_sent.get(sid)
         if not ms:
             continue
-        fold = folds.of(doc.doc_id, sid)
+        si = len(sentences)
         text = doc.sentence_text(s)
+        sentences.append((doc_id, sid, text, folds.of(doc_id, sid)))
         base = s["start"]
-        for a in ms:
-            for b in ms:
-                if a["entity"] == b["entity"]:
+        prefix = f"{doc_id}/{sid}/"
+        here_parts = []  # (part index, mention id, entity)
+        for m in ms:
+            a, b = m["start"] - base, m["end"] - base
+            here_parts.append((len(parts), m["id"], m["entity"]))
+            parts.append((prefix + m["id"], m["id"], a, b, None if text is None else text[a:b], m["type"]))
+        for ai, a, a_ent in here_parts:
+            for bi, b, b_ent in here_parts:
+                if a_ent == b_ent:
                     continue
-                key = (a["id"], b["id"])
-                if key in conflicted:
+                label, modality = label_of.get((a, b), none) if label_of else none
+                if label is None:  # two different gold types
                     stats.dropped_rows += 1
                     continue
-                rs = gold.get(key)
-                rows.append({
-                    "id": f"{doc.doc_id}/{sid}/{a['id']}>{b['id']}",
-                    "doc_id": doc.doc_id,
-                    "sentence_id": sid,
-                    "text": text,
-                    "head_mention_id": a["id"],
-                    "head_start": a["start"] - base,
-                    "head_end": a["end"] - base,
-                    "head_text": None if text is None else text[a["start"] - base:a["end"] - base],
-                    "head_type": a["type"],
-                    "tail_mention_id": b["id"],
-                    "tail_start": b["start"] - base,
-                    "tail_end": b["end"] - base,
-                    "tail_text": None if text is None else text[b["start"] - base:b["end"] - base],
-                    "tail_type": b["type"],
-                    "label": rs[0]["type"] if rs else RELATION_NONE,
-                    # one type on the pair, possibly several records (say two
-                    # sources): the modality of the first in id order
-                    "modality": min(rs, key=lambda r: _num(r["id"]))["modality"] if rs else None,
-                    "fold": fold,
-                })
-    return rows, stats
+                add((si, ai, bi, label, modality))
+    return batch, stats
 
 
 # ------------------------------------------------------------------ ner view
@@ -460,40 +576,48 @@ def outermost(mentions: Sequence[Rec]) -> tuple[list[Rec], int, int]:
 
 def ner_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     """Rows of ``ner`` for one document: offsets are into the document text."""
+    return _as_dicts(NER_COLUMNS, *ner_tuples(doc, folds))
+
+
+def ner_tuples(doc: Doc, folds: Folds) -> tuple[list[tuple[Any, ...]], ViewStats]:
+    """:func:`ner_rows` as tuples in :data:`NER_COLUMNS` order."""
     stats = ViewStats()
     by_sent = doc.by_sentence
-    rows: list[Rec] = []
+    rows: list[tuple[Any, ...]] = []
     if doc.text is None:
         stats.no_text_sentences += len(doc.sentences)
         return rows, stats
     text = doc.text
+    doc_id = doc.doc_id
+    finditer = _TOKEN.finditer
     for s in doc.sentences:
         sid = s["id"]
-        ms = by_sent.get(sid, [])
-        cuts = [x for m in ms for x in (m["start"], m["end"])]
-        toks = split_at(tokenize(text, s["start"], s["end"]), cuts)
-        kept, nested, crossing = outermost(ms)
-        stats.nested_dropped += nested
-        stats.crossing_dropped += crossing
+        toks = [m.span() for m in finditer(text, s["start"], s["end"])]
+        ms = by_sent.get(sid)
+        if ms:
+            cuts = [x for m in ms for x in (m["start"], m["end"])]
+            if not set(chain.from_iterable(toks)).issuperset(cuts):  # else no cut falls inside a token
+                toks = split_at(toks, cuts)
+        token_starts = [a for a, _ in toks]
         tags = ["O"] * len(toks)
-        if kept:
-            starts = [a for a, _ in toks]
+        if ms:
+            # ms is in text order: when each mention ends before the next starts, all are outermost
+            if all(a["start"] < a["end"] <= b["start"] for a, b in zip(ms, ms[1:])):
+                kept = ms
+            else:
+                kept, nested, crossing = outermost(ms)
+                stats.nested_dropped += nested
+                stats.crossing_dropped += crossing
+            n = len(toks)
             for m in kept:
-                i = bisect_right(starts, m["start"]) - 1
-                first = True
-                while i < len(toks) and toks[i][0] < m["end"]:
-                    if toks[i][0] >= m["start"]:
-                        tags[i] = ("B-" if first else "I-") + m["type"]
-                        first = False
+                start, end = m["start"], m["end"]
+                i = bisect_right(token_starts, start) - 1
+                tag = "B-" + m["type"]
+                while i < n and token_starts[i] < end:
+                    if token_starts[i] >= start:
+                        tags[i] = tag
+                        tag = "I-" + m["type"]
                     i += 1
-        rows.append({
-            "id": f"{doc.doc_id}/{sid}",
-            "doc_id": doc.doc_id,
-            "sentence_id": sid,
-            "tokens": [text[a:b] for a, b in toks],
-            "token_starts": [a for a, _ in toks],
-            "token_ends": [b for _, b in toks],
-            "tags": tags,
-            "fold": folds.of(doc.doc_id, sid),
-        })
+        rows.append((f"{doc_id}/{sid}", doc_id, sid, [text[a:b] for a, b in toks], token_starts,
+                     [b for _, b in toks], tags, folds.of(doc_id, sid)))
     return rows, stats

@@ -175,3 +175,18 @@ def test_gold_agreement_block_scores_each_raw_pass_against_gold(tmp_path):
     assert rows["sentences: span F1"][0].strip() == "1.000"
     assert rows["relations: typed F1"][0].strip() == "1.000"
     assert "`llm-2` vs gold" in md
+
+
+def test_baselines_block_without_results_is_what_baselines_gives(tmp_path):
+    # card.py answers without importing geostance.baselines (scikit-learn) when there is no results.json;
+    # its text must stay the one geostance.baselines.card_block gives for a missing file
+    from geostance import baselines
+
+    root = tmp_path / "dataset"
+    root.mkdir()
+    assert card.baselines_block(root) == baselines.card_block(tmp_path / "baselines" / "results.json")
+    # with results beside the dataset folder, the block is baselines' table of them
+    results = REPO_ROOT / "baselines" / "results.json"
+    if results.is_file():
+        assert card.baselines_block(REPO_ROOT / "dataset") == baselines.card_block(results)
+        assert card.baselines_block(REPO_ROOT / "dataset") != card.NO_BASELINES
