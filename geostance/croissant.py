@@ -24,7 +24,6 @@ from geostance import labels
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
-HOMEPAGE = "https://github.com/geostance/geostance"
 
 # The standard Croissant 1.0 @context (as in the Croissant 1.0 specification's examples).
 CONTEXT: dict[str, Any] = {
@@ -188,11 +187,10 @@ def generate(stats: Any, file_info: dict[str, dict[str, Any]], versions: dict[st
         "description": DESCRIPTION,
         "conformsTo": CONFORMS_TO,
         "license": LICENSE_URL,
-        "url": HOMEPAGE,
         "version": versions["geostance"],
         "inLanguage": "en",
         "keywords": ["stance detection", "relation extraction", "named entity recognition", "geopolitics", "news"],
-        "citeAs": "geostance contributors. geostance: stance and relations in geopolitical news. " + HOMEPAGE,
+        "citeAs": "geostance contributors. geostance: stance and relations in geopolitical news. Version " + versions["geostance"] + ".",
         "distribution": distribution,
         "recordSet": record_sets,
     }
