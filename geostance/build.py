@@ -15,15 +15,19 @@ the file's schema and declared again in the card's YAML.
 
 Streaming: documents are read (each file once), validated and turned into
 rows in chunks of :data:`CHUNK_DOCS` documents (sorted doc_id order), by
-``--jobs`` worker processes; a chunk's rows are tuples, turned into Arrow
-columns at once (no dict per row). The tables go, in document order, to one
+``--jobs`` worker processes (:func:`process`). A chunk's rows are tuples, or
+for the pair views indices into the sentences and arguments they pair
+(:class:`geostance.views.PairBatch`), turned into Arrow columns at once: no
+dict per row. The tables go, in document order, to one
 ``pyarrow.parquet.ParquetWriter`` per config in row groups of exactly
-:data:`ROW_GROUP_SIZE` rows, so memory is bounded by the largest chunk plus
-one row group per config. A document's folds depend on nothing but its id and
-number of sentences (:func:`geostance.views.document_folds`), so they are
-computed with its rows; no pass over the corpus comes first. What is kept per
-document for the manifest and the card is a few short strings
-(:class:`Stats`).
+:data:`ROW_GROUP_SIZE` rows, so memory is bounded by a few chunks plus one
+row group per config (for ``documents``, that is 10,000 texts). A document's
+folds depend on nothing but its id and number of sentences
+(:func:`geostance.views.document_folds`), so they are computed with its rows;
+no pass over the corpus comes first. Per document, the parent keeps its id
+and one row of the card's documents table (:class:`Stats`); the source files'
+sha256 for the manifest go to a file (:class:`SourceLog`); everything else is
+a counter.
 
 Reproducible: rows are in a fixed order (document, then record or sentence
 order), the writer options are fixed (:data:`PARQUET_OPTIONS`), nothing
@@ -862,9 +866,14 @@ def _worker(conn: Any, chunks: list[list[str]], taken: Any, slots: Any, spool: P
     """A worker process of :func:`_parts`: takes the next chunk while the
     parent has room for it, sends ``(index, ok, Part or error)`` through
     ``conn``, and ``None`` when no chunk is left."""
+    import os
+
+    parent = os.getppid()
     try:
         while True:
-            slots.acquire()
+            while not slots.acquire(timeout=1.0):
+                if os.getppid() != parent:
+                    return  # the parent was killed: do not wait for it forever
             with taken.get_lock():
                 i = taken.value
                 taken.value += 1
@@ -896,7 +905,7 @@ class BuildResult:
     files: list[str]  # paths relative to out, in manifest order
 
 
-CHUNK_DOCS = 16  # documents per unit of work
+CHUNK_DOCS = 32  # documents per unit of work
 
 
 def default_jobs() -> int:

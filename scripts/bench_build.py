@@ -6,10 +6,10 @@ each with geostance.synth (10,000 documents: about 1 million records), then
 builds it in fresh subprocesses, one process each, and prints for each run:
 
   records/s   annotation records read, validated and built per second of wall
-              time, end to end: the fold pass, reading, validation, rows of
-              every config, Parquet, Croissant, manifest (and the card, unless
-              --no-card); the `import datasets` of the child is outside the
-              timing and printed apart
+              time, end to end: reading, validation, rows of every config,
+              Parquet, Croissant, manifest (and the card, unless --no-card);
+              the `import datasets` of the child is outside the timing and
+              printed apart
   cpu         user + system CPU seconds of the build (all processes)
   peak RSS    the largest resident set of the build process and of any one
               worker (resource.getrusage)
@@ -18,7 +18,8 @@ builds it in fresh subprocesses, one process each, and prints for each run:
 Runs: --jobs 1 (one process) and --jobs N (default: the cores), each on N/10
 and N documents, so that memory that stays flat shows the build streams
 (bounded by the largest document, not by the corpus). Timings are printed,
-never asserted; the best of --repeat runs is shown.
+never asserted; the best of --repeat runs is shown (on a shared virtual
+machine, runs a few minutes apart can differ by 20 %: use --repeat 3).
 
 usage: python scripts/bench_build.py [--docs 10000] [--corpus DIR] [--seed 0] [--repeat 1]
 """

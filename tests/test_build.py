@@ -224,3 +224,41 @@ def test_repository_dataset_is_fresh():
     if not (root / "data").is_dir():
         pytest.skip("dataset/data is absent: the repository's dataset has not been built yet (no gold annotations)")
     assert B.stale_files(root, root, CARD) == []
+
+
+# ------------------------------------------------------------------ worker processes
+
+
+def test_parallel_build_gives_the_in_process_statistics(built, tmp_path):
+    # one document per worker task: two workers, each part's statistics merged in document order
+    res = B.build(FIXTURE, tmp_path, CARD, jobs=2, chunk_docs=1)
+    for field in ("documents", "doc_info", "rows", "label_counts", "annotators", "fold_rows", "fold_sentences", "records", "ner_tokens"):
+        assert getattr(res.stats, field) == getattr(built.stats, field), field
+    assert res.stats.fold_sentences == B.views.assign_folds([("fixture-alpha", 6), ("fixture-beta", 4)]).sizes()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]  # the spool went with the temporary folder
+
+
+def test_a_dead_worker_is_a_build_error_not_a_hang(tmp_path, monkeypatch):
+    import os
+
+    def die(doc_ids, spool=None):  # runs in the forked worker: as if it were killed
+        os._exit(9)
+
+    monkeypatch.setattr(B, "process", die)
+    with pytest.raises(B.BuildError, match=r"worker process \d+ ended \(exit code 9\)"):
+        B.build(FIXTURE, tmp_path / "out", CARD, jobs=2, chunk_docs=1)
+    assert not (tmp_path / "out" / "data").exists()
+
+
+def test_an_exception_in_a_worker_reaches_the_caller_with_its_traceback(tmp_path, monkeypatch):
+    real = B.document_rows
+
+    def broken(src, *args):
+        if src.doc_id == "fixture-beta":
+            raise ZeroDivisionError("a bug in a view")
+        return real(src, *args)
+
+    monkeypatch.setattr(B, "document_rows", broken)
+    with pytest.raises(ZeroDivisionError, match="a bug in a view") as e:
+        B.build(FIXTURE, tmp_path / "out", CARD, jobs=2, chunk_docs=1)
+    assert "in worker process" in str(e.value.__cause__) and "broken" in str(e.value.__cause__)
