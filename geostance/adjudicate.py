@@ -87,7 +87,7 @@ from geostance import atomic, jsonl, paths, records, transaction
 from geostance.contribute import ContributeError, check_id, plural
 from geostance.findings import Report
 from geostance.interop import check_records, dataset_document
-from geostance.labels import AUTHOR, MODALITIES, RELATION_TYPES, SCHEMA_VERSION, STANCE_LABELS
+from geostance.labels import AUTHOR, CURRENT_VERSION, RELATION_TYPES, STANCE_LABELS, modalities_of
 from geostance.tables import Column, render_markdown
 
 Rec = dict[str, Any]
@@ -257,6 +257,12 @@ class Alignment:
         self.anns = {a.name: a for a in anns}
         self.names = [a.name for a in anns]
         self.text = text
+        versions = sorted({r.get("schema_version") for a in anns for r in a.recs if r.get("schema_version")})
+        if len(versions) > 1:
+            raise AdjudicationError(
+                f"the annotators' files are of schema versions {', '.join(versions)}; adjudication compares files of one "
+                "version (migrate the older ones first: geostance migrate)")
+        self.version: str = versions[0] if versions else CURRENT_VERSION
         self.comps = Components(anns)
         self.items: list[Item] = []
         self._sentences()
@@ -324,12 +330,12 @@ class Alignment:
             for t in a.stances:
                 coarse = (self.comp(a, t["holder"]), self.comp(a, t["target"]))
                 src = self._src(a, t["source"])
-                content = (t["label"], src, t["explicit"], tuple((e["start"], e["end"]) for e in t["evidence"]))
+                content = (t["label"], src, t["explicit"], tuple((e["start"], e["end"]) for e in t["evidence"]), t.get("modality"))
                 groups[coarse][a.name].append(((src, t["label"]), content, t))
         for g in _match(groups, self.names):
             contents = {a: c for a, (c, _) in g.items()}
             members = {a: r for a, (_, r) in g.items()}
-            differs = _fields_differ(contents, ("label", "source", "explicit", "evidence"), self.names)
+            differs = _fields_differ(contents, ("label", "source", "explicit", "evidence", "modality"), self.names)
             a0 = next(iter(members))
             first = min(min(e["start"] for e in r["evidence"]) for r in members.values())
             coarse = (self.comp(self.anns[a0], members[a0]["holder"]), self.comp(self.anns[a0], members[a0]["target"]))
@@ -403,7 +409,8 @@ class Alignment:
                 for e in r)
         if layer == "stance":
             ev = " … ".join(f"“{e['text']}”" for e in r["evidence"])
-            return (f"{r['id']} {ename(r['holder'])} {r['label']} {ename(r['target'])}; source {ename(r['source'])}; "
+            modal = f"{r['modality']}; " if "modality" in r else ""
+            return (f"{r['id']} {ename(r['holder'])} {r['label']} {ename(r['target'])}; {modal}source {ename(r['source'])}; "
                     f"{'explicit' if r['explicit'] else 'implicit'}; evidence {ev}")
         h, t = ann.mention[r["head"]], ann.mention[r["tail"]]
         return (f"{r['id']} {r['type']} \"{h['text']}\" {span_key((h['start'], h['end']))} -> \"{t['text']}\" "
@@ -588,6 +595,7 @@ class _Builder:
 
     def __init__(self, al: Alignment, decisions: dict[int, Rec], doc_id: str, adds: list[Rec] | None = None) -> None:
         self.al = al
+        self.version = al.version
         self.dec = decisions
         self.adds = adds or []
         self.doc_id = doc_id
@@ -995,7 +1003,7 @@ class _Builder:
         return mode, ann, ln, r
 
     def _stance(self, i: int | None, it: Item, add: Rec | None = None) -> Rec | None:
-        got = self._decided(i, it, add, ("holder", "target", "label", "evidence", "source", "explicit"))
+        got = self._decided(i, it, add, ("holder", "target", "label", "evidence", "source", "explicit") + (("modality",) if self.version != "1.0" else ()))
         if got is None:
             return None
         mode, ann, ln, r = got
@@ -1010,13 +1018,19 @@ class _Builder:
             ev.append({"start": e["start"], "end": e["end"], "text": self.text[e["start"]:e["end"]]})
         if None in (holder, target, source):
             return None
-        content = (r["label"], source, r["explicit"], tuple((e["start"], e["end"]) for e in ev))
+        modality = r.get("modality")
+        allowed = modalities_of("stance", self.version)
+        if allowed and modality not in allowed:
+            self.fail(it, f"modality {modality!r}; expected one of {', '.join(allowed)}")
+        content = (r["label"], source, r["explicit"], tuple((e["start"], e["end"]) for e in ev), modality)
         who = []
         for a, m in it.members.items():
             if (self._quiet_entity(a, m["holder"]), self._quiet_entity(a, m["target"])) == (holder, target) and \
-                    (m["label"], self._quiet_entity(a, m["source"]), m["explicit"], tuple((e["start"], e["end"]) for e in m["evidence"])) == content:
+                    (m["label"], self._quiet_entity(a, m["source"]), m["explicit"], tuple((e["start"], e["end"]) for e in m["evidence"]), m.get("modality")) == content:
                 who.append(a)
         rec = {"holder": holder, "target": target, "label": r["label"], "evidence": ev, "source": source, "explicit": r["explicit"]}
+        if modality is not None:
+            rec["modality"] = modality
         note = r.get("note") if mode in ("edit", "add") else self.note_of(it, mode, ann, ln)
         if note:
             rec["note"] = note
@@ -1059,8 +1073,8 @@ class _Builder:
         (source,) = self._refs(it, mode, ann, r, ("source",))
         if r["type"] not in RELATION_TYPES:
             self.fail(it, f"type {r['type']!r}; expected one of {', '.join(RELATION_TYPES)}")
-        if r["modality"] not in MODALITIES:
-            self.fail(it, f"modality {r['modality']!r}; expected one of {', '.join(MODALITIES)}")
+        if r["modality"] not in modalities_of("relation", self.version):
+            self.fail(it, f"modality {r['modality']!r}; expected one of {', '.join(modalities_of('relation', self.version))}")
         ev: list[Span] = []
         for sid in r["evidence"] if isinstance(r["evidence"], list) else []:
             sp = parse_span(sid)
@@ -1096,7 +1110,7 @@ class _Builder:
         doc = self.doc_id
 
         def base(kind: str, rid: str) -> Rec:
-            return {"kind": kind, "schema_version": SCHEMA_VERSION, "doc_id": doc, "id": rid}
+            return {"kind": kind, "schema_version": self.version, "doc_id": doc, "id": rid}
 
         out: list[Rec] = []
         sid_of: dict[Span, str] = {}
@@ -1142,7 +1156,7 @@ class _Builder:
         st = []
         for t in stances:
             st.append({"holder": eid_of[t["holder"]], "target": eid_of[t["target"]], "label": t["label"], "evidence": t["evidence"],
-                       "source": src(t["source"]), "explicit": t["explicit"], **{k: t[k] for k in ("note", "provenance") if k in t}})
+                       "source": src(t["source"]), "explicit": t["explicit"], **{k: t[k] for k in ("modality", "note", "provenance") if k in t}})
         st.sort(key=lambda t: ((t["evidence"][0]["start"], t["evidence"][0]["end"]) if t["evidence"] else (0, 0),
                                records.id_number(t["holder"]), records.id_number(t["target"]),
                                STANCE_LABELS.index(t["label"]) if t["label"] in STANCE_LABELS else 99, t["source"]))

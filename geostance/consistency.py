@@ -4,6 +4,9 @@
   implies a stance (SUPPORT -> FAVOR; CRITICIZE, ACCUSE -> AGAINST, as
   ``x-signatures`` in ``schema/labels.schema.json`` says) without that stance
   of the head's entity toward the tail's entity, from any source.
+* ``implied-stance-modality`` (schema 1.1): the implied stance is there, but
+  none with the relation's modality (an ALLEGED SUPPORT implies an ALLEGED
+  FAVOR).
 * ``conflicting-stances``: FAVOR and AGAINST from one holder to one target
   credited to one source.
 * ``unneeded-mention``: a mention the scheme annotates only as an argument
@@ -31,6 +34,8 @@ def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
     entities = {r["id"] for _, r in groups.get("entity", [])}
     stances = [r for _, r in groups.get("stance", [])]
     have = {(t["holder"], t["target"], t["label"]) for t in stances}
+    # schema 1.1 stances carry a modality: the implied stance has the relation's
+    have_modal = {(t["holder"], t["target"], t["label"], t["modality"]) for t in stances if "modality" in t}
 
     argument_entities: set[str] = set()
     for t in stances:
@@ -53,6 +58,13 @@ def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
                 "missing-implied-stance", file, line, "type",
                 f"{r['modality']} {r['type']} {r['head']} -> {r['tail']} implies the stance "
                 f"{head['entity']} {implied} {tail['entity']}, and there is none",
+            )
+        elif have_modal and (head["entity"], tail["entity"], implied, r["modality"]) not in have_modal:
+            yield Finding(
+                "implied-stance-modality", file, line, "modality",
+                f"{r['modality']} {r['type']} {r['head']} -> {r['tail']} implies the stance "
+                f"{head['entity']} {implied} {tail['entity']} with modality {r['modality']}; "
+                "the stances toward it have another modality",
             )
 
     by_key: dict[tuple[str, str, str], set[str]] = defaultdict(set)

@@ -11,6 +11,12 @@ below, so the order of every label list is the order in the schema file
 ('GPE',)
 >>> STANCE_VIEW_LABELS[-1], RELATION_VIEW_LABELS[-1]
 ('NONE', 'NO_RELATION')
+>>> SCHEMA_VERSIONS, CURRENT_VERSION
+(('1.0', '1.1'), '1.1')
+>>> STANCE_MODALITIES
+('ASSERTED', 'ALLEGED', 'HYPOTHETICAL', 'QUESTIONED')
+>>> modalities_of("relation", "1.0")
+('ASSERTED', 'ALLEGED', 'HYPOTHETICAL', 'NEGATED')
 """
 
 from __future__ import annotations
@@ -60,7 +66,9 @@ def descriptions(inventory: str) -> dict[str, str]:
 
 
 _D = _defs()
-SCHEMA_VERSION: str = _D["schema_version"]["const"]
+SCHEMA_VERSIONS: tuple[str, ...] = tuple(_D["schema_version"]["enum"])
+CURRENT_VERSION: str = _D["schema_version"]["x-current"]
+SCHEMA_VERSION: str = CURRENT_VERSION  # the version geostance writes
 RECORD_KINDS: tuple[str, ...] = tuple(_D["record_kind"]["enum"])
 MENTION_TYPES: tuple[str, ...] = tuple(_D["mention_type"]["enum"])
 ACTOR_TYPES: tuple[str, ...] = tuple(_D["mention_type"]["x-actor-types"])
@@ -72,6 +80,11 @@ RELATION_TYPES: tuple[str, ...] = tuple(_D["relation_type"]["enum"])
 RELATION_NONE: str = _D["relation_type"]["x-view-none"]
 RELATION_VIEW_LABELS: tuple[str, ...] = RELATION_TYPES + (RELATION_NONE,)
 MODALITIES: tuple[str, ...] = tuple(_D["modality"]["enum"])
+STANCE_MODALITIES: tuple[str, ...] = tuple(_D["stance_modality"]["enum"])
+STANCE_DENIED: str = _D["stance_modality"]["x-denied"]
+ADDED_IN: dict[str, dict[str, str]] = {
+    inv: dict(_D[inv].get("x-added-in", {})) for inv in ("modality", "stance_modality")
+}
 IMPLYING_MODALITIES: tuple[str, ...] = tuple(_D["modality"]["x-implying"])
 AUTHOR: str = _D["author_source"]["const"]
 SIGNATURES: dict[str, Signature] = {
@@ -91,3 +104,15 @@ SYMMETRIC_TYPES: frozenset[str] = frozenset(n for n, s in SIGNATURES.items() if 
 if tuple(SIGNATURES) != RELATION_TYPES:  # pragma: no cover - guards the schema file itself
     raise RuntimeError(f"{LABELS_FILE}: x-signatures must list exactly the relation types, in enum order")
 del _D
+
+
+def modalities_of(layer: str, version: str = CURRENT_VERSION) -> tuple[str, ...]:
+    """The modalities a record of ``layer`` (``"stance"`` or ``"relation"``)
+    may carry in schema ``version``; a 1.0 stance has none."""
+    inv, labels_ = ("stance_modality", STANCE_MODALITIES) if layer == "stance" else ("modality", MODALITIES)
+    added = ADDED_IN[inv]
+    return tuple(m for m in labels_ if _version_key(added.get(m, SCHEMA_VERSIONS[0])) <= _version_key(version))
+
+
+def _version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))

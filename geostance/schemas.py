@@ -30,7 +30,8 @@ import jsonschema_rs
 from referencing import Registry, Resource
 
 from geostance.findings import Finding
-from geostance.labels import RECORD_KINDS
+from geostance import labels
+from geostance.labels import RECORD_KINDS, STANCE_MODALITIES
 from geostance.paths import SCHEMA_DIR
 
 BASE_URI = "https://geostance.org/schema/1.0/"
@@ -99,14 +100,24 @@ def _def_name(sub: Any) -> str | None:
     return None
 
 
-def _finding(err: jsonschema.ValidationError, file: str, line: int) -> list[Finding]:
+def _finding(err: jsonschema.ValidationError, file: str, line: int, record: Any = None) -> list[Finding]:
     path = list(err.absolute_path)
     fld = field_path(path)
     v = err.validator
     inst = err.instance
     if v == "required":
         missing = [k for k in err.validator_value if isinstance(inst, dict) and k not in inst]
+        if missing == ["modality"] and isinstance(inst, dict) and inst.get("kind") == "stance":
+            return [Finding("missing-stance-modality", file, line, "modality",
+                            f"a stance of schema version {_short(inst.get('schema_version'))} needs a modality; expected one of {', '.join(STANCE_MODALITIES)}")]
         return [Finding("missing-field", file, line, field_path(path + [k]), f"required field {k!r} is absent") for k in missing]
+    if isinstance(err.schema, dict) and err.schema.get("x-finding") == "not-in-version":
+        version = _short(record.get("schema_version")) if isinstance(record, dict) else "?"
+        if path:  # a label the version lacks (QUESTIONED in a 1.0 relation)
+            return [Finding("not-in-version", file, line, fld,
+                            f"{_short(inst)} is not a label of schema version {version}; it came with {labels.CURRENT_VERSION} (migrate the file: geostance migrate)")]
+        return [Finding("not-in-version", file, line, "modality",
+                        f"a stance of schema version {version} has no modality; modality came with {labels.CURRENT_VERSION} (migrate the file: geostance migrate)")]
     if v == "additionalProperties":
         allowed = set(err.schema.get("properties", {}))
         extra = [k for k in inst if k not in allowed] if isinstance(inst, dict) else []
@@ -116,6 +127,11 @@ def _finding(err: jsonschema.ValidationError, file: str, line: int) -> list[Find
         ]
     if v == "type":
         return [Finding("wrong-type", file, line, fld, f"found {_type_name(inst)} {_short(inst)}, expected {err.validator_value}")]
+    if v == "enum" and path and path[-1] == "schema_version":
+        return [Finding("schema-version", file, line, fld, f"found {_short(inst)}, expected one of {', '.join(map(_short, err.validator_value))}")]
+    if v == "enum" and path == ["modality"] and inst == labels.STANCE_DENIED and isinstance(record, dict) and record.get("kind") == "stance":
+        return [Finding("negated-stance", file, line, fld,
+                        f"{_short(inst)} is not a stance modality: a stance that the text denies is not annotated (a refusal to take a side is NEUTRAL); expected one of {', '.join(STANCE_MODALITIES)}")]
     if v == "enum":
         allowed = ", ".join(err.validator_value)
         return [Finding("unknown-label", file, line, fld, f"{_short(inst)} is not a label of this inventory; expected one of {allowed}")]
@@ -150,8 +166,14 @@ def explain(record: dict[str, Any], kind: str, file: str, line: int) -> list[Fin
     out: list[Finding] = []
     try:
         errors = sorted(reference_validator(kind).iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        seen: set[tuple[str, str]] = set()
         for err in errors:
-            out.extend(_finding(err, file, line))
+            for f in _finding(err, file, line, record):
+                # jsonschema reports one `required` error per missing field, each
+                # naming the whole list: keep one finding per (id, field)
+                if (f.id, f.field) not in seen:
+                    seen.add((f.id, f.field))
+                    out.append(f)
     except RecursionError:  # jsonschema writes repr(value) into its messages
         return [Finding("invalid-value", file, line, "", "a value nests too deeply to be checked (about a thousand levels); a geostance record nests at most 3 levels")]
     return out

@@ -259,9 +259,10 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
         htype = entity_by_id[holder]["type"]
         if htype not in _ACTORS:
             yield Finding("holder-not-actor", file, line, "holder", f"{holder} has type {htype}; expected a holder of type {', '.join(ACTOR_TYPES)}")
-        key = (holder, target, t["label"], source)
+        key = (holder, target, t["label"], source, t.get("modality"))
         if key in stance_seen:
-            yield Finding("duplicate-stance", file, line, "id", f"{t['id']} repeats the stance on line {stance_seen[key]} ({t['holder']} {t['label']} {t['target']}, source {t['source']})")
+            modal = f", modality {t['modality']}" if "modality" in t else ""
+            yield Finding("duplicate-stance", file, line, "id", f"{t['id']} repeats the stance on line {stance_seen[key]} ({t['holder']} {t['label']} {t['target']}, source {t['source']}{modal})")
         else:
             stance_seen[key] = line
 

@@ -1,7 +1,7 @@
 """A synthetic corpus generator for benchmarks: valid by construction, seeded.
 
-Each document is a few sentences built from templates ("Russia criticized
-NATO over the sanctions."), annotated with every layer so that the result
+Each document is a few sentences built from templates ("Chile criticized
+Peru over the sanctions.", "Has Oman backed Fiji over the ceasefire?"), annotated with every layer so that the result
 passes ``geostance validate`` with no error. The labels are produced by the
 templates, so the corpus measures speed and memory only; it is never data.
 
@@ -27,10 +27,10 @@ from geostance.atomic import write_bytes
 from geostance.labels import AUTHOR, SCHEMA_VERSION
 
 ACTORS = [
-    ("Russia", "GPE"), ("China", "GPE"), ("Ukraine", "GPE"), ("Belgium", "GPE"), ("Germany", "GPE"),
-    ("France", "GPE"), ("Poland", "GPE"), ("Turkey", "GPE"), ("NATO", "ORG"), ("Xinhua", "ORG"),
-    ("European Union", "ORG"), ("United Nations", "ORG"), ("Western powers", "GROUP"),
-    ("Separatists", "GROUP"), ("Sergei Lavrov", "PERSON"), ("Qu Xing", "PERSON"),
+    ("Chile", "GPE"), ("Peru", "GPE"), ("Kenya", "GPE"), ("Norway", "GPE"), ("Ghana", "GPE"),
+    ("Vietnam", "GPE"), ("Oman", "GPE"), ("Fiji", "GPE"), ("the African Union", "ORG"), ("Reuters", "ORG"),
+    ("the central bank", "ORG"), ("the Andean Community", "ORG"), ("Nordic governments", "GROUP"),
+    ("rebel factions", "GROUP"), ("Ana Ruiz", "PERSON"), ("Tomas Berg", "PERSON"),
 ]
 # (verb phrase, relation type, stance label implied or None)
 EVENTS = [
@@ -41,7 +41,10 @@ EVENTS = [
     ("warned", "WARN", None),
     ("met", "CONSULT", None),
 ]
-TOPICS = ["the sanctions", "the zero-sum mentality", "the security concerns", "the ceasefire", "the gas deal"]
+TOPICS = ["the sanctions", "the export ban", "the fishing quotas", "the ceasefire", "the gas deal"]
+# (modality of the sentence's relation and stances, how the sentence opens and ends);
+# a question exercises schema 1.1's QUESTIONED
+MOODS = [("ASSERTED", "", "."), ("ASSERTED", "", "."), ("ASSERTED", "", "."), ("QUESTIONED", "Has ", "?")]
 
 
 def _document(rng: random.Random, doc_id: str, target_records: int) -> tuple[str, list[dict[str, Any]]]:
@@ -76,32 +79,34 @@ def _document(rng: random.Random, doc_id: str, target_records: int) -> tuple[str
         (h, ht), (t, tt) = rng.sample(ACTORS, 2)
         verb, rtype, implied = rng.choice(EVENTS)
         topic = rng.choice(TOPICS)
-        sent = f"{h[0].upper()}{h[1:]} {verb} {t} over {topic}."
+        modality, opening, stop = rng.choice(MOODS)
+        head = h if opening else f"{h[0].upper()}{h[1:]}"
+        sent = f"{opening}{head} {verb} {t} over {topic}{stop}"
         start = pos
-        hm = mention(h, ht, start)
-        tm = mention(t, tt, start + len(h) + 1 + len(verb) + 1)
+        hm = mention(head, ht, start + len(opening))
+        tm = mention(t, tt, start + len(opening) + len(h) + 1 + len(verb) + 1)
         tp_start = start + len(sent) - 1 - len(topic)
         tpm = mention(topic[4:], "TOPIC", tp_start + 4)  # without "the "
         sid = f"s{len(sentences) + 1}"
         sentences.append({"kind": "sentence", **base, "id": sid, "start": start, "end": start + len(sent), "text": sent})
         relations.append({"kind": "relation", **base, "id": f"r{len(relations) + 1}", "type": rtype, "head": hm["id"],
-                          "tail": tm["id"], "evidence": [sid], "modality": "ASSERTED", "source": AUTHOR})
-        key = (hm["entity"], tm["entity"], implied or "")
+                          "tail": tm["id"], "evidence": [sid], "modality": modality, "source": AUTHOR})
+        key = (hm["entity"], tm["entity"], implied or "", modality)
         if implied and key not in seen_pairs:
             seen_pairs.add(key)
-            vstart = start + len(h) + 1
+            vstart = start + len(opening) + len(h) + 1
             stances.append({"kind": "stance", **base, "id": f"t{len(stances) + 1}", "holder": hm["entity"],
                             "target": tm["entity"], "label": implied,
                             "evidence": [{"start": vstart, "end": vstart + len(verb), "text": verb}],
-                            "source": AUTHOR, "explicit": True})
+                            "source": AUTHOR, "explicit": True, "modality": modality})
         # the topic is an argument too: the holder's stance toward it
-        tkey = (hm["entity"], tpm["entity"], "AGAINST")
+        tkey = (hm["entity"], tpm["entity"], "AGAINST", modality)
         if tkey not in seen_pairs:
             seen_pairs.add(tkey)
             stances.append({"kind": "stance", **base, "id": f"t{len(stances) + 1}", "holder": hm["entity"],
                              "target": tpm["entity"], "label": "AGAINST",
                              "evidence": [{"start": tp_start, "end": tp_start + len(topic), "text": topic}],
-                             "source": AUTHOR, "explicit": False})
+                             "source": AUTHOR, "explicit": False, "modality": modality})
         parts.append(sent)
         pos += len(sent) + 1
     text = " ".join(parts) + "\n"

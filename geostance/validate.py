@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from geostance import consistency, jsonl, semantics
 from geostance.findings import Finding, Report, table
-from geostance.labels import RECORD_KINDS
+from geostance.labels import RECORD_KINDS, SCHEMA_VERSIONS
 from geostance.paths import default_dataset_root
 from geostance.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator, schema
 
@@ -199,6 +199,9 @@ def validate_records(
                 continue
             groups[kind].append((line, rec))
     report.records += len(recs)
+    mixed = mixed_versions(recs, file)
+    if mixed is not None:
+        report.add(mixed)
     if doc_id is None:
         return groups
     doc = store.get(doc_id, report)
@@ -211,6 +214,33 @@ def validate_records(
     report.extend(semantics.check(groups, doc.text, file, invalid_ids))
     report.extend(consistency.check(groups, file))
     return groups
+
+
+def mixed_versions(recs: list[tuple[int, dict[str, Any]]], file: str) -> Finding | None:
+    """One ``mixed-schema-versions`` finding if the records of a file are not all
+    of one schema_version (the first record's sets the file's version).
+
+    >>> r = lambda v: {"schema_version": v}
+    >>> mixed_versions([(1, r("1.1")), (2, r("1.1"))], "f") is None
+    True
+    >>> print(mixed_versions([(1, r("1.1")), (2, r("1.0")), (3, r("1.0"))], "f").render())
+    f:2: [E214 mixed-schema-versions] schema_version: is "1.0" on 2 record(s), from line 2; the file's first record has "1.1" (one version per file)
+    """
+    first: str | None = None
+    odd: list[tuple[int, str]] = []
+    for line, rec in recs:
+        v = rec.get("schema_version")
+        if not isinstance(v, str) or v not in SCHEMA_VERSIONS:
+            continue  # reported by the schema check
+        if first is None:
+            first = v
+        elif v != first:
+            odd.append((line, v))
+    if not odd:
+        return None
+    line, v = odd[0]
+    return Finding("mixed-schema-versions", file, line, "schema_version",
+                   f'is "{v}" on {len(odd)} record(s), from line {line}; the file\'s first record has "{first}" (one version per file)')
 
 
 def validate_file(path: Path, store: DocumentStore, report: Report, expected_doc: str | None = None) -> None:

@@ -4,7 +4,8 @@ The scan below fails when a Python file of the repository (geostance/,
 baselines/, scripts/, tests/) types a second copy of a label list: a literal
 list, tuple, set, dict (its keys) or ``"A B C".split()`` that holds 3 or more
 names of one label inventory (mention type, mention form, stance label with
-its view's NONE, relation type with NO_RELATION, modality).
+its view's NONE, relation type with NO_RELATION, relation and stance modality,
+schema version).
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def test_the_scan_finds_planted_copies() -> None:
         "a = " + repr(list(labels.STANCE_LABELS)): 1,
         "b = " + repr(tuple(labels.MENTION_TYPES[:3])): 1,
         "c = {" + ", ".join(f"{t!r}: 0" for t in labels.RELATION_TYPES[-3:]) + "}": 1,
-        "d = " + repr(" ".join(labels.MODALITIES)) + ".split()": 1,
+        "d = " + repr(" ".join(labels.MODALITIES)) + ".split()": 2,  # relation modalities hold the stance ones
+        "d2 = " + repr(list(labels.STANCE_MODALITIES)): 2,
         "e = set(" + repr((labels.RELATION_NONE, *labels.RELATION_TYPES[:2])) + ")": 1,
         "def f(x: " + "Literal[" + ", ".join(map(repr, labels.MENTION_FORMS)) + "]): pass": 1,
         # near misses: two labels, or three labels of three inventories
@@ -96,7 +98,11 @@ def test_the_scan_finds_planted_copies() -> None:
 
 
 def test_inventories_are_those_of_geostance_labels() -> None:
-    assert set(INVENTORIES) == {"mention_type", "mention_form", "stance_label", "relation_type", "modality"}
+    assert set(INVENTORIES) == {"schema_version", "mention_type", "mention_form", "stance_label", "relation_type",
+                                "modality", "stance_modality"}
+    assert INVENTORIES["schema_version"] == frozenset(labels.SCHEMA_VERSIONS)
+    assert INVENTORIES["stance_modality"] == frozenset(labels.STANCE_MODALITIES)
+    assert labels.STANCE_DENIED not in labels.STANCE_MODALITIES and labels.STANCE_DENIED in labels.MODALITIES
     assert INVENTORIES["stance_label"] == frozenset(labels.STANCE_VIEW_LABELS)
     assert INVENTORIES["relation_type"] == frozenset(labels.RELATION_VIEW_LABELS)
     assert INVENTORIES["mention_type"] == frozenset(labels.MENTION_TYPES)

@@ -111,6 +111,7 @@ def test_record_schemas_are_closed() -> None:
 M = BASE[2]  # the mention m1 "China"
 T = BASE[12]  # the stance t1
 R = BASE[14]  # the relation r1
+T11 = {**T, "schema_version": "1.1", "modality": "ASSERTED"}  # the stance t1 in schema version 1.1
 
 
 def one(record: dict) -> list[tuple[str, str]]:
@@ -156,10 +157,34 @@ def without(r: dict, k: str) -> dict:
         ({**M, "note": "x" * 2001}, [("invalid-value", "note")]),
         ({**M, "doc_id": "a" * 65}, [("invalid-value", "doc_id")]),
         ({**M, "provenance": {"annotators": ["ann-1"], "decision": "7"}}, [("invalid-value", "provenance.decision")]),
+        # schema version 1.1: stance modality, QUESTIONED
+        ({**T11, "modality": "CERTAIN"}, [("unknown-label", "modality")]),
+        ({**T11, "modality": labels.STANCE_DENIED}, [("negated-stance", "modality")]),
+        (without(T11, "modality"), [("missing-stance-modality", "modality")]),
+        ({**T, "modality": "ASSERTED"}, [("not-in-version", "modality")]),
+        ({**R, "modality": "QUESTIONED"}, [("not-in-version", "modality")]),
     ],
 )
 def test_each_schema_violation_has_its_id_and_field(record: dict, expected: list[tuple[str, str]]) -> None:
     assert one(record) == expected
+
+
+@pytest.mark.parametrize("record", [
+    {**R, "schema_version": "1.1", "modality": "QUESTIONED"},
+    {**T11, "modality": "QUESTIONED"}, {**T11, "modality": "HYPOTHETICAL"}, {**T11, "modality": "ALLEGED"}, T11, T,
+])
+def test_version_1_1_records_and_their_1_0_forms_are_valid(record: dict) -> None:
+    assert check_record(record, "f", 1) == (True, [])
+    assert reference_validator(record["kind"]).is_valid(record)
+
+
+def test_each_missing_field_is_reported_once() -> None:
+    """jsonschema reports one `required` error per missing field, each naming
+    the whole list; the findings hold one per field, not one per pair."""
+    found = one({"kind": "mention"})
+    missing = [k for k in schema("mention")["required"] if k != "kind"]
+    assert sorted(found) == sorted(("missing-field", k) for k in missing)
+    assert len(found) == len(missing) == 10
 
 
 def test_several_violations_of_one_record_are_all_reported() -> None:

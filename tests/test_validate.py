@@ -116,19 +116,26 @@ def test_valid_dataset_gives_no_finding() -> None:
     report = validate([VALID])
     assert report.kept == []
     assert (report.errors, report.warnings) == (0, 0)
-    # 2 document records + 2 annotation files; 2 + 17 + 8 records (counted in the files)
-    assert (report.files, report.records) == (4, 27)
+    # 3 document records + 3 annotation files; 3 + 17 + 8 + 13 records (counted in the files)
+    assert (report.files, report.records) == (6, 41)
 
 
 def test_valid_dataset_has_what_the_fixture_promises() -> None:
-    """Two documents, all five kinds, a symmetric relation, a pronoun, a
-    metonymy, an AUTHOR and an entity source, raw and gold files."""
+    """Three documents, all five kinds, a symmetric relation, a pronoun, a
+    metonymy, an AUTHOR and an entity source, raw and gold files, files of
+    both schema versions, every 1.1 stance with a modality, a QUESTIONED
+    relation and stance, a HYPOTHETICAL stance."""
     recs = []
     files = sorted((VALID / "annotations").rglob("*.jsonl"))
-    assert {p.parent.name for p in files} == {"envoy-speaks", "gold"}
+    assert {p.parent.name for p in files} == {"envoy-speaks", "open-question", "gold"}
     for p in files:
         recs += jsonl.load_records(p)
-    assert len({r["doc_id"] for r in recs}) == 2
+    assert len({r["doc_id"] for r in recs}) == 3
+    assert {r["schema_version"] for r in recs} == set(labels.SCHEMA_VERSIONS)
+    v11 = [r for r in recs if r["schema_version"] == "1.1"]
+    assert all("modality" in r for r in v11 if r["kind"] == "stance")
+    assert {r["modality"] for r in v11 if r["kind"] == "stance"} >= {"QUESTIONED", "HYPOTHETICAL"}
+    assert any(r["kind"] == "relation" and r["modality"] == "QUESTIONED" for r in v11)
     assert {r["kind"] for r in recs} == set(ANNOTATION_KINDS)
     assert any(r["kind"] == "relation" and r["type"] in labels.SYMMETRIC_TYPES for r in recs)
     assert any(r["kind"] == "mention" and r["form"] == "PRONOUN" for r in recs)

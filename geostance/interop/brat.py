@@ -58,7 +58,10 @@ from typing import Any, Iterable
 
 from geostance import records as R
 from geostance.interop import InteropError, escape_note, unescape_note
-from geostance.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, SCHEMA_VERSION, STANCE_LABELS
+from geostance.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS
+
+# The importers write schema version 1.0 records until they read stance modality.
+SCHEMA_VERSION = "1.0"
 
 Rec = dict[str, Any]
 

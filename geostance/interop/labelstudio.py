@@ -53,7 +53,10 @@ from xml.sax.saxutils import quoteattr
 
 from geostance import records as R
 from geostance.interop import InteropError, codepoints_to_utf16, utf16_to_codepoints
-from geostance.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, SCHEMA_VERSION, STANCE_LABELS
+from geostance.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS
+
+# The importers write schema version 1.0 records until they read stance modality.
+SCHEMA_VERSION = "1.0"
 
 Rec = dict[str, Any]
 
