@@ -23,6 +23,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "contribute": ("geostance.contribute", "add an annotator's file or a new document to the dataset, validated and atomic"),
     "import": ("geostance.interop.importing", "convert a brat or Label Studio annotation into a geostance JSONL file"),
     "export": ("geostance.interop.exporting", "write a geostance annotation file as brat standoff or Label Studio JSON"),
+    "migrate": ("geostance.migrate", "upgrade annotation files from schema version 1.0 to 1.1 (stance modality decided by you, never guessed)"),
     "adjudicate": ("geostance.adjudicate", "worksheet of disagreements between annotators; apply its decisions to make gold"),
     "view": ("geostance.view", "write a self-contained HTML page showing a document's annotations"),
     "score": ("geostance.score", "score predictions against a task view's gold (or a system's annotations end to end), with 95% CIs"),
