@@ -34,9 +34,10 @@ VERBS: dict[str, tuple[str, str]] = {
 DESCRIPTION = """\
 geostance: stance and relations in geopolitical news.
 
-A hand-annotated dataset (sentences, mentions, entities, stances, relations)
-with its data contract, agreement measures, Hugging Face build, baselines and
-scorers. Run 'geostance <verb> --help' for what a verb does and its options.
+A dataset of sentences, mentions, entities, stances and relations, annotated
+by AI-assistant sessions reading the text against the guidelines and
+adjudicated by another session (no person has annotated it yet), with its
+data contract, agreement measures, Hugging Face build, baselines and scorers. Run 'geostance <verb> --help' for what a verb does and its options.
 """
 
 
