@@ -19,7 +19,17 @@ import os
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_DIR = REPO_ROOT / "schema"
+
+
+def _schema_dir() -> Path:
+    """The schema files: shipped inside the package by a wheel or sdist install
+    (``geostance/schema/``, copied from the repository's ``schema/`` at build
+    time), read from the repository's ``schema/`` in a clone or editable install."""
+    packaged = Path(__file__).resolve().parent / "schema"
+    return packaged if (packaged / "labels.schema.json").is_file() else REPO_ROOT / "schema"
+
+
+SCHEMA_DIR = _schema_dir()
 
 
 def default_dataset_root() -> Path:
