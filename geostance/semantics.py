@@ -37,7 +37,7 @@ _ABBREVIATION_END = re.compile(r"(?:\b\w\.){2,}$")
 
 def punctuation_edge(surface: str) -> bool:
     """Whether a span starts or ends on punctuation, the final period of an
-    abbreviation such as "U.S." excepted (guidelines §2.5).
+    abbreviation such as "U.N." excepted (guidelines §9).
 
     >>> punctuation_edge("“abandon"), punctuation_edge("U.S."), punctuation_edge("Russia")
     (True, False, False)
@@ -242,7 +242,7 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
                 yield from bad
                 if bad:
                     continue
-            # guidelines §11.2 (3, 4): one sentence per span, no punctuation at the edges
+            # guidelines §10.1 and §9: one sentence per span, no punctuation at the edges
             if not (surface[0].isalnum() and surface[-1].isalnum()) and punctuation_edge(surface):
                 yield Finding("span-punctuation-edge", file, line, f"evidence[{i}].text", f"{_show(surface)} at {a}:{b} starts or ends on punctuation; trim it")
             if good_sents:
