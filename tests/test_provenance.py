@@ -1,0 +1,66 @@
+"""Every raw pass has a provenance record, and every sha256 in it still holds.
+
+A pass is committed unchanged: its file's sha256 is recorded when it lands,
+and this test fails if the file changes afterwards. A blind pass records the
+exact brief, guidelines and scheme its annotator was given (copies under
+``annotations/briefs/``); their sha256 are checked too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from geostance.paths import REPO_ROOT
+from geostance.schemas import reference_validator
+
+DATASET = REPO_ROOT / "dataset"
+RAW = sorted((DATASET / "annotations" / "raw").glob("*/*.jsonl"))
+PROVENANCE = sorted((DATASET / "annotations" / "provenance").glob("*/*.json"))
+
+
+def sha256(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def load(p: Path) -> dict:
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def test_every_raw_pass_has_exactly_one_provenance_record() -> None:
+    raw = {(p.parent.name, p.stem) for p in RAW}
+    prov = {(p.parent.name, p.stem) for p in PROVENANCE}
+    assert raw and raw == prov
+
+
+@pytest.mark.parametrize("path", PROVENANCE, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_provenance_fits_its_schema_and_its_files(path: Path) -> None:
+    rec = load(path)
+    errors = [e.message for e in reference_validator("provenance").iter_errors(rec)]
+    assert errors == []
+    assert (rec["doc_id"], rec["annotator"]) == (path.parent.name, path.stem)
+    assert rec["file"] == f"annotations/raw/{rec['doc_id']}/{rec['annotator']}.jsonl"
+    assert sha256(DATASET / rec["file"]) == rec["sha256"], f"{rec['file']} changed after it was committed"
+    first = json.loads((DATASET / rec["file"]).read_text(encoding="utf-8").splitlines()[0])
+    assert first["schema_version"] == rec["schema_version"]
+    for key in ("scheme", "guidelines", "brief"):
+        given = rec[key]
+        if given is not None and given["copy"] is not None:
+            assert sha256(DATASET / given["copy"]) == given["sha256"], f"{given['copy']} is not what the annotator was given"
+    if rec["protocol"] == "blind":
+        assert rec["brief"] is not None and rec["brief"]["copy"] == f"annotations/briefs/{rec['annotator']}.md"
+        assert rec["guidelines"]["copy"] and rec["scheme"]["copy"]
+        assert rec["statement"] is not None and rec["statement"]["did_not_open"]
+        assert "provenance" not in (DATASET / rec["file"]).read_text(encoding="utf-8")
+
+
+def test_a_changed_pass_is_caught(tmp_path: Path) -> None:
+    """The check above can fail: a one-byte change gives another sha256."""
+    rec = load(PROVENANCE[0])
+    data = (DATASET / rec["file"]).read_bytes()
+    changed = tmp_path / "x.jsonl"
+    changed.write_bytes(data.replace(b"\n", b" \n", 1))
+    assert sha256(changed) != rec["sha256"]
