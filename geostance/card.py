@@ -244,16 +244,18 @@ def _annotators_of(root: Path) -> Any:
 
 
 def agreement_markdown(root: Path, doc_ids: list[str]) -> str:
-    """The ``geostance agree`` Markdown report of every built document with
-    two or more annotators, headings moved down to sit in the card."""
-    from geostance import jsonl, paths
+    """The ``geostance agree`` Markdown report of the passes that are not blind
+    (guided, or without a provenance record) of every built document with two
+    or more such passes, headings moved down to sit in the card; the blind
+    passes have their own table (:mod:`geostance.passes`)."""
+    from geostance import jsonl, passes, paths
 
     annotators = _annotators_of(root)
     parts = []
     for doc_id in doc_ids:
-        names = annotators(doc_id)
+        names = [n for n in annotators(doc_id) if (passes.provenance(root, doc_id, n) or {}).get("protocol") != "blind"]
         if len(names) < 2:
-            parts.append(f"`{doc_id}`: fewer than two annotators, no agreement figures.")
+            parts.append(f"`{doc_id}`: fewer than two passes outside the blind round, no agreement figures.")
             continue
         from geostance import agree as agree_cli, agreement  # imports scipy: only when there is agreement to report
 
@@ -343,6 +345,12 @@ def baselines_block(root: Path) -> str:
     return baselines.card_block(results)
 
 
+def _passes() -> Any:
+    from geostance import passes
+
+    return passes
+
+
 def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) -> dict[str, str]:
     """The content of every generated block, from the build's statistics
     (and, for ``baselines``, from the baseline results beside the dataset)."""
@@ -360,6 +368,9 @@ def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) ->
         "baselines": baselines_block(root),
         "annotators": _annotators(stats),
         "agreement": agreement_markdown(root, stats.documents),
+        "passes": _passes().protocols_markdown(root, stats.documents),
+        "blind-agreement": _passes().blind_markdown(root, stats.documents),
+        "gold-composition": _passes().gold_composition_markdown(root, stats.documents),
         "agreement-gold": gold_agreement_markdown(root, stats.documents),
         "reproducibility": _reproducibility(v),
         "text-rights": _text_rights(stats),
