@@ -106,6 +106,11 @@ class Report:
         return sum(n for i, n in self.counts.items() if t[i].severity == severity)
 
     @property
+    def findings(self) -> list[Finding]:
+        """The findings kept (all of them, or ``max_per_id`` of each id), in the order found."""
+        return list(self.kept)
+
+    @property
     def errors(self) -> int:
         return self.count("error")
 
