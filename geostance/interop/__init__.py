@@ -111,3 +111,36 @@ def codepoints_to_utf16(text: str) -> list[int]:
         n += 2 if ord(ch) > 0xFFFF else 1
         out.append(n)
     return out
+
+
+def settle_version(recs: list[Rec], file: str, default_stance_modality: str | None, filled: list[str]) -> list[Rec]:
+    """Give imported records one schema version, as the file's content decides.
+
+    Stances that carry a modality make a schema 1.1 file, and then every
+    stance needs one: those without take ``default_stance_modality`` (noted
+    in ``filled``), or the import fails naming them. A file whose stances
+    carry none (a 1.0 export) gives 1.0 records, unless a default is given;
+    a QUESTIONED relation, new in 1.1, needs the stances' modality too.
+    Nothing is invented: a modality comes from the file or from the user.
+    """
+    from geostance.labels import CURRENT_VERSION, SCHEMA_VERSIONS, STANCE_MODALITIES, modalities_of
+
+    stances = [r for r in recs if r["kind"] == "stance"]
+    missing = [r["id"] for r in stances if "modality" not in r]
+    bad = [(r["id"], r["modality"]) for r in stances if "modality" in r and r["modality"] not in STANCE_MODALITIES]
+    if bad:
+        raise InteropError(f"{file}: stance modality of {', '.join(f'{i} is {m!r}' for i, m in bad)}; expected one of {', '.join(STANCE_MODALITIES)}")
+    needs_new = len(missing) < len(stances) or any(
+        r["kind"] == "relation" and r["modality"] not in modalities_of("relation", SCHEMA_VERSIONS[0]) for r in recs)
+    if missing and (needs_new or default_stance_modality is not None):
+        if default_stance_modality is None:
+            raise InteropError(f"{file}: stance(s) {', '.join(missing)} have no modality while the file is of schema {CURRENT_VERSION} "
+                               "(other stances carry one, or a relation is QUESTIONED); add it, or import with --default-stance-modality")
+        for r in stances:
+            if "modality" not in r:
+                r["modality"] = default_stance_modality
+                filled.append(f"{r['id']}: no stance modality, set to {default_stance_modality}")
+    version = SCHEMA_VERSIONS[0] if (missing and default_stance_modality is None) else CURRENT_VERSION
+    for r in recs:
+        r["schema_version"] = version
+    return recs

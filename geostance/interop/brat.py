@@ -20,7 +20,8 @@ stance tK     an event ``EK<tab>STANCE_<LABEL>:T.. Holder:T.. Target:T..
               (a T line of type ``STANCE_<LABEL>``), further evidence spans are
               T lines of type ``Evidence``; holder and target point to the first
               mention of the entity (any mention of it imports the same);
-              ``A<n><tab>Source EK AUTHOR|eJ`` and ``A<n><tab>Explicit EK``
+              ``A<n><tab>Source EK AUTHOR|eJ``, ``A<n><tab>Explicit EK`` and
+              (schema 1.1) ``A<n><tab>StanceModality EK ASSERTED``
 relation rK   ``RK<tab>TYPE Arg1:T.. Arg2:T..<tab>``;
               ``A<n><tab>Modality RK ALLEGED``, ``A<n><tab>Source RK AUTHOR|eJ``,
               ``A<n><tab>Evidence RK s4,s5``
@@ -57,11 +58,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from geostance import records as R
-from geostance.interop import InteropError, escape_note, unescape_note
-from geostance.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS
+from geostance.interop import InteropError, escape_note, settle_version, unescape_note
+from geostance.labels import AUTHOR, CURRENT_VERSION, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS, STANCE_MODALITIES
 
-# The importers write schema version 1.0 records until they read stance modality.
-SCHEMA_VERSION = "1.0"
 
 Rec = dict[str, Any]
 
@@ -70,6 +69,7 @@ EVIDENCE = "Evidence"
 STANCE_PREFIX = "STANCE_"
 NORM_DB = "geostance"
 A_FORM, A_METONYMY, A_SOURCE, A_EXPLICIT, A_MODALITY, A_EVIDENCE = "Form", "Metonymy", "Source", "Explicit", "Modality", "Evidence"
+A_STANCE_MODALITY = "StanceModality"  # brat names an attribute once for all its arguments: stances have their own inventory
 
 
 def stance_type(label: str) -> str:
@@ -130,6 +130,8 @@ def export(records: Iterable[Rec], text: str, sentences: bool = True) -> str:
         attr(A_SOURCE, eid, t["source"])
         if t["explicit"]:
             attr(A_EXPLICIT, eid)
+        if "modality" in t:
+            attr(A_STANCE_MODALITY, eid, t["modality"])
         if "note" in t:
             notes.append((eid, t["note"]))
     r_lines = []
@@ -178,6 +180,7 @@ def annotation_conf(entity_ids: Iterable[str] = ()) -> str:
               f"{A_FORM}\tArg:<ENTITY>, Value:{'|'.join(MENTION_FORMS)}",
               f"{A_METONYMY}\tArg:<ENTITY>",
               f"{A_EXPLICIT}\tArg:<EVENT>",
+              f"{A_STANCE_MODALITY}\tArg:<EVENT>, Value:{'|'.join(STANCE_MODALITIES)}",
               f"{A_SOURCE}\tArg:<EVENT>|<RELATION>, Value:{sources}",
               f"{A_MODALITY}\tArg:<RELATION>, Value:{'|'.join(MODALITIES)}",
               f"{A_EVIDENCE}\tArg:<RELATION>"]
@@ -284,7 +287,8 @@ def _num(ident: str) -> int:
 
 
 def to_records(ann: str, text: str, doc_id: str, file: str = "ann", sentences: list[Rec] | None = None,
-               default_modality: str | None = None, default_source_author: bool = False) -> tuple[list[Rec], list[str]]:
+               default_modality: str | None = None, default_source_author: bool = False,
+               default_stance_modality: str | None = None) -> tuple[list[Rec], list[str]]:
     """geostance records from an ``.ann`` file and its text.
 
     ``sentences`` are used when the file has no ``Sentence`` spans. Returns the
@@ -297,7 +301,7 @@ def to_records(ann: str, text: str, doc_id: str, file: str = "ann", sentences: l
         return InteropError(f"{file}:{line}: {msg}")
 
     def base(kind: str, rid: str) -> Rec:
-        return {"kind": kind, "schema_version": SCHEMA_VERSION, "doc_id": doc_id, "id": rid}
+        return {"kind": kind, "schema_version": CURRENT_VERSION, "doc_id": doc_id, "id": rid}
 
     for t in p.t.values():
         if t.end > len(text) or t.start >= t.end:
@@ -319,7 +323,7 @@ def to_records(ann: str, text: str, doc_id: str, file: str = "ann", sentences: l
         if name in attrs[target]:
             raise fail(ln, f"{aid}: {target} already has the attribute {name}")
         attrs[target][name] = (value, ln)
-    allowed = {A_FORM: "mention", A_METONYMY: "mention", A_SOURCE: "ER", A_EXPLICIT: "E", A_MODALITY: "R", A_EVIDENCE: "R"}
+    allowed = {A_FORM: "mention", A_METONYMY: "mention", A_SOURCE: "ER", A_EXPLICIT: "E", A_STANCE_MODALITY: "E", A_MODALITY: "R", A_EVIDENCE: "R"}
     for aid, name, target, value, ln in p.a:
         if target not in p.line_of:
             raise fail(ln, f"{aid}: the attribute {name} is attached to {target}, which is not defined")
@@ -488,6 +492,11 @@ def to_records(ann: str, text: str, doc_id: str, file: str = "ann", sentences: l
              "label": etype[len(STANCE_PREFIX):],
              "evidence": [{"start": s.start, "end": s.end, "text": text[s.start:s.end]} for s in spans],
              "source": source_of(eid_, ln), "explicit": expl is not None and expl[0] != "false"}
+        smod = attribute(eid_, A_STANCE_MODALITY)
+        if smod is not None:
+            if smod[0] not in STANCE_MODALITIES:
+                raise fail(smod[1], f"{A_STANCE_MODALITY} of {eid_} is {smod[0]!r}; expected one of {', '.join(STANCE_MODALITIES)}")
+            t["modality"] = smod[0]
         if eid_ in notes:
             t["note"] = notes[eid_]
         stances.append(t)
@@ -535,4 +544,5 @@ def to_records(ann: str, text: str, doc_id: str, file: str = "ann", sentences: l
             r["note"] = notes[rid]
         relations.append(r)
 
-    return R.ordered(sents + mentions + entities + stances + relations), filled
+    recs = settle_version(sents + mentions + entities + stances + relations, file, default_stance_modality, filled)
+    return R.ordered(recs), filled

@@ -16,7 +16,7 @@ from pathlib import Path
 from geostance import atomic, paths, records
 from geostance.contribute import id_problem, plural
 from geostance.interop import InteropError, brat, check_records, dataset_document, dataset_sentences, labelstudio
-from geostance.labels import AUTHOR, MODALITIES
+from geostance.labels import AUTHOR, MODALITIES, STANCE_MODALITIES
 
 HELP = "convert a brat or Label Studio annotation into a geostance JSONL file"
 DESCRIPTION = f"""\
@@ -66,12 +66,16 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--annotation-id", default=None, metavar="ID", help="Label Studio: which annotation of the task to import")
     p.add_argument("--default-modality", choices=MODALITIES, default=None,
                    help="modality of relations whose file gives none (otherwise they are refused)")
+    p.add_argument("--default-stance-modality", choices=STANCE_MODALITIES, default=None,
+                   help="modality of stances whose file gives none (schema 1.1; without it a file whose stances carry no "
+                        "modality is imported as schema 1.0, and one where only some carry it is refused)")
     p.add_argument("--default-source-author", action="store_true",
                    help=f"set the source of stances and relations whose file gives none to {AUTHOR} (otherwise they are refused)")
 
 
 def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_id: str | None = None,
-            default_modality: str | None = None, default_source_author: bool = False) -> tuple[str, list[dict], list[str], str]:
+            default_modality: str | None = None, default_source_author: bool = False,
+            default_stance_modality: str | None = None) -> tuple[str, list[dict], list[str], str]:
     """Read and convert; returns (doc id, records, notes, text)."""
     if fmt == "brat":
         doc_id = doc_id or source.stem
@@ -109,10 +113,11 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
                            f"({paths.text_path(root, doc_id)}); offsets would not fit")
     sentences = dataset_sentences(root, doc_id) if doc is not None else []
     if fmt == "brat":
-        recs, notes = brat.to_records(ann, text, doc_id, str(source), sentences, default_modality, default_source_author)
+        recs, notes = brat.to_records(ann, text, doc_id, str(source), sentences, default_modality, default_source_author,
+                                      default_stance_modality)
     else:
         recs, notes = labelstudio.to_records(tasks, text, doc_id, str(source), sentences, default_modality,
-                                             default_source_author, annotation_id)
+                                             default_source_author, annotation_id, default_stance_modality)
     if doc is None:
         notes.append(f"the dataset has no document {doc_id!r}: checked against the tool's text only; "
                      "add it with 'geostance contribute document'")
@@ -123,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     root = args.dataset or paths.default_dataset_root()
     try:
         doc_id, recs, notes, text = convert(args.format, args.source, args.doc, root, args.annotation_id,
-                                            args.default_modality, args.default_source_author)
+                                            args.default_modality, args.default_source_author, args.default_stance_modality)
     except InteropError as exc:
         print(f"geostance import: {exc}", file=sys.stderr)
         return 1

@@ -20,7 +20,8 @@ entity eK      region ``meta`` lines on every mention: ``entity: eK``; on the
 stance tK      ``labels`` region over its first evidence span, ``from_name``
                ``stance``, label the stance label; ``explicit: true`` as
                ``choices`` ``explicit`` = ["explicit"]; ``meta`` lines
-               ``holder: eJ``, ``target: eJ``, ``source: AUTHOR|eJ`` and
+               ``holder: eJ``, ``target: eJ``, ``source: AUTHOR|eJ``,
+               ``modality: M`` (schema 1.1) and
                ``evidence: START-END`` for each further evidence span
 relation rK    a ``relation`` result from the head region to the tail region,
                ``labels`` [type] (one arrow per ordered pair of regions: two
@@ -52,11 +53,9 @@ from typing import Any, Iterable
 from xml.sax.saxutils import quoteattr
 
 from geostance import records as R
-from geostance.interop import InteropError, codepoints_to_utf16, utf16_to_codepoints
-from geostance.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS
+from geostance.interop import InteropError, codepoints_to_utf16, settle_version, utf16_to_codepoints
+from geostance.labels import AUTHOR, CURRENT_VERSION, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS
 
-# The importers write schema version 1.0 records until they read stance modality.
-SCHEMA_VERSION = "1.0"
 
 Rec = dict[str, Any]
 
@@ -114,6 +113,7 @@ def export_result(records: Iterable[Rec], text: str, offsets: str = "codepoints"
     for t in g["stance"]:
         ev = t["evidence"]
         meta = [f"holder: {t['holder']}", f"target: {t['target']}", f"source: {t['source']}"]
+        meta += [f"modality: {t['modality']}"] if "modality" in t else []
         meta += [f"evidence: {e['start']}-{e['end']}" for e in ev[1:]]
         if "note" in t:
             meta.append(f"note: {t['note']}")
@@ -193,7 +193,7 @@ def resolve_span(text: str, start: Any, end: Any, surface: Any, where: str, u2c:
                        f"and UTF-16 units {start}:{end} do not hold it either; the export does not match this text")
 
 
-_META_KEYS = re.compile(r"^(entity name|entity mentions|entity note|entity|holder|target|source|evidence|note|relation (\S+)( note)?):\s?(.*)$", re.S)
+_META_KEYS = re.compile(r"^(entity name|entity mentions|entity note|entity|holder|target|source|modality|evidence|note|relation (\S+)( note)?):\s?(.*)$", re.S)
 _REL_DETAIL = re.compile(r"^(\S+)\s*->\s*(\S+)\s*;\s*modality\s+(\S+)\s*;\s*source\s+(\S+)\s*;\s*evidence\s+(\S+)\s*$")
 
 
@@ -239,7 +239,7 @@ def pick_annotation(tasks: Any, doc_id: str, annotation_id: Any | None, file: st
 
 def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json", sentences: list[Rec] | None = None,
                default_modality: str | None = None, default_source_author: bool = False,
-               annotation_id: Any | None = None) -> tuple[list[Rec], list[str]]:
+               annotation_id: Any | None = None, default_stance_modality: str | None = None) -> tuple[list[Rec], list[str]]:
     """geostance records from a Label Studio export. Returns records and notes on what was filled in or converted."""
     task, ann = pick_annotation(tasks, doc_id, annotation_id, file)
     if task["data"].get("text") != text:
@@ -249,7 +249,7 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
     conventions: dict[str, int] = {}
 
     def base(kind: str, rid: str) -> Rec:
-        return {"kind": kind, "schema_version": SCHEMA_VERSION, "doc_id": doc_id, "id": rid}
+        return {"kind": kind, "schema_version": CURRENT_VERSION, "doc_id": doc_id, "id": rid}
 
     regions: dict[str, Rec] = {}  # region id -> {from_name: result}
     arrows: list[Rec] = []
@@ -445,6 +445,8 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
         t = {**base("stance", gid[rid]), "holder": ends["holder"], "target": ends["target"], "label": label,
              "evidence": evidence, "source": check_source(one(keyed, "source", rid), f"stance {gid[rid]}"),
              "explicit": bool(exp_res and FROM_EXPLICIT in (exp_res["value"].get("choices") or []))}
+        if keyed.get("modality"):
+            t["modality"] = one(keyed, "modality", rid)
         if note_of(keyed, free):
             t["note"] = note_of(keyed, free)
         stances.append(t)
@@ -523,4 +525,5 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
     if conventions.get("utf16"):
         filled.append(f"{conventions['utf16']} span(s) matched their text only as UTF-16 code units "
                       "(an export from Label Studio before 1.4) and were converted to code points")
-    return R.ordered(sent_recs + mentions + entities + stances + relations), filled
+    recs = settle_version(sent_recs + mentions + entities + stances + relations, file, default_stance_modality, filled)
+    return R.ordered(recs), filled
