@@ -68,6 +68,7 @@ from geostance.labels import (
     MENTION_FORMS,
     MENTION_TYPES,
     MODALITIES,
+    STANCE_MODALITIES,
     RECORD_KINDS,
     RELATION_TYPES,
     RELATION_VIEW_LABELS,
@@ -138,6 +139,8 @@ def features() -> dict[str, Any]:
         "stances": {
             "doc_id": s, "stance_id": s, "holder_id": s, "holder_name": s, "target_id": s, "target_name": s,
             "label": cl(STANCE_LABELS), "evidence": List(span), "source_id": s, "explicit": b,
+            # schema 1.1; null for a stance of a 1.0 file, which has none
+            "modality": cl(STANCE_MODALITIES),
         },
         "relations": {
             "doc_id": s, "relation_id": s, "type": cl(RELATION_TYPES), "head_mention_id": s, "tail_mention_id": s,
@@ -154,7 +157,7 @@ def features() -> dict[str, Any]:
             "name": s, "entity_type": cl(MENTION_TYPES), "mention_ids": List(s), "mention_spans": List(offsets),
             # stance
             "holder_id": s, "holder_name": s, "target_id": s, "target_name": s, "stance_label": cl(STANCE_LABELS),
-            "evidence_spans": List(span), "explicit": b,
+            "evidence_spans": List(span), "explicit": b, "stance_modality": cl(STANCE_MODALITIES),
             # relation
             "relation_type": cl(RELATION_TYPES), "head_mention_id": s, "head_entity_id": s, "head_start": i32,
             "head_end": i32, "tail_mention_id": s, "tail_entity_id": s, "tail_start": i32, "tail_end": i32,
@@ -213,7 +216,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
     "mentions": ("doc_id", "mention_id", "sentence_id", "start", "end", "text", "type", "form", "entity_id", "metonymy"),
     "entities": ("doc_id", "entity_id", "name", "type", "mention_ids"),
     "stances": ("doc_id", "stance_id", "holder_id", "holder_name", "target_id", "target_name", "label", "evidence",
-                "source_id", "explicit"),
+                "source_id", "explicit", "modality"),
     "relations": ("doc_id", "relation_id", "type", "head_mention_id", "tail_mention_id", "head_entity_id",
                   "tail_entity_id", "evidence_sentence_ids", "modality", "source_id"),
 }
@@ -271,7 +274,7 @@ def layer_rows(doc: views.Doc) -> dict[str, list[tuple[Any, ...]]]:
     out["stances"] = [
         (d, x["id"], x["holder"], ents[x["holder"]]["name"], x["target"], ents[x["target"]]["name"], x["label"],
          [{"start": e["start"], "end": e["end"], "text": _text_or_none(t, e["start"], e["end"])} for e in x["evidence"]],
-         x["source"], x["explicit"])
+         x["source"], x["explicit"], x.get("modality"))
         for x in sorted(doc.stances, key=by_id)
     ]
     out["relations"] = [
@@ -313,7 +316,7 @@ def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) 
         elif k == "stance":
             row.update(holder_id=r["holder"], holder_name=ents[r["holder"]]["name"] if r["holder"] in ents else None,
                        target_id=r["target"], target_name=ents[r["target"]]["name"] if r["target"] in ents else None,
-                       stance_label=r["label"], explicit=r["explicit"], source_id=r["source"],
+                       stance_label=r["label"], explicit=r["explicit"], source_id=r["source"], stance_modality=r.get("modality"),
                        evidence_spans=[{"start": e["start"], "end": e["end"], "text": _text_or_none(text, e["start"], e["end"])}
                                        for e in r["evidence"]])
         elif k == "relation":

@@ -94,7 +94,7 @@ def _label_sets() -> dict[tuple[str, ...], str]:
             ("mention_type", labels.MENTION_TYPES), ("mention_form", labels.MENTION_FORMS),
             ("stance_label", labels.STANCE_LABELS), ("stance_view_label", labels.STANCE_VIEW_LABELS),
             ("relation_type", labels.RELATION_TYPES), ("relation_view_label", labels.RELATION_VIEW_LABELS),
-            ("modality", labels.MODALITIES), ("record_kind", labels.RECORD_KINDS), ("bio_tag", BIO_NAMES),
+            ("modality", labels.MODALITIES), ("stance_modality", labels.STANCE_MODALITIES), ("record_kind", labels.RECORD_KINDS), ("bio_tag", BIO_NAMES),
         ):
             _LABEL_SETS[tuple(names)] = name
     return _LABEL_SETS

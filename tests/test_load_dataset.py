@@ -82,3 +82,17 @@ def test_repository_dataset_loads_offline(tmp_path):
     if not (root / "data").is_dir():
         pytest.skip("dataset/data is absent: the repository's dataset has not been built yet (run geostance build)")
     check(root, tmp_path)
+
+
+def test_modality_is_a_class_label_with_questioned_in_stances_and_relations(tmp_path):
+    """Scheme 1.1 through load_dataset alone: the repository's build, whose raw
+    passes include schema 1.1 files with stance modality."""
+    root = REPO_ROOT / "dataset"
+    res = load_all(root, ["stances", "relations", "raw_annotations"], tmp_path)
+    assert res.pop("imported_geostance") is False
+    stance_mod = res["stances"]["features"]["modality"]
+    assert stance_mod["_type"] == "ClassLabel" and stance_mod["names"] == ["ASSERTED", "ALLEGED", "HYPOTHETICAL", "QUESTIONED"]
+    rel_mod = res["relations"]["features"]["modality"]
+    assert rel_mod["_type"] == "ClassLabel" and "QUESTIONED" in rel_mod["names"] and "NEGATED" in rel_mod["names"]
+    raw = res["raw_annotations"]["features"]
+    assert raw["stance_modality"]["names"] == stance_mod["names"] and "QUESTIONED" in raw["modality"]["names"]
