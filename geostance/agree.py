@@ -32,7 +32,9 @@ the order of --annotators):
   mentions      span F1 (exact; overlap), type Cohen's kappa and Krippendorff's alpha
   coreference   MUC, B-cubed, CEAF-e F1 and their mean (CoNLL)
   stances       tuple F1 (holder, target, label), pair F1 (holder, target),
-                label kappa/alpha; same source / explicit (diagnostics)
+                label kappa/alpha, modality kappa/alpha over tuple matches
+                (scheme 1.1; undefined for stances of schema 1.0, which have
+                none); same source / explicit (diagnostics)
   relations     typed F1, untyped F1 (diagnostic), modality kappa/alpha
 
 P = matched/|B|, R = matched/|A|. With three or more annotators, the mean of

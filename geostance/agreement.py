@@ -69,6 +69,10 @@ those with the same label, then the rest, each step in id order.
 * pair F1: every pair is a match (holder, target; label ignored);
 * label κ and α: over all pairs (the holder–target pairs both annotations
   have), the values the two labels;
+* modality κ and α (scheme 1.1): over the tuple-matched stances that carry a
+  modality on both sides, the values the two modalities, as for relations.
+  A stance of schema 1.0 has no modality, so two 1.0 passes give
+  ``value=None`` with the reason; modality is never part of the matching;
 * diagnostics over the tuple-matched stances: the share with the same
   ``source`` (translated) and the share with the same ``explicit`` flag.
 
@@ -95,8 +99,8 @@ earlier one) is reported, then the mean of each measure over the pairs where
 it is defined, and Krippendorff's α over all annotators at once where units
 exist independently of a pairwise alignment: mention types (one unit per
 span any annotator marked) and relation modality (one unit per typed
-relation triple). Stance labels have no such units (entities are aligned
-pair by pair), so their all-annotator α is reported as not computed.
+relation triple). Stance labels and modalities have no such units (entities
+are aligned pair by pair), so their all-annotator α is reported as not computed.
 
 >>> A = [{"kind": "sentence", "id": "s1", "start": 0, "end": 5},
 ...      {"kind": "sentence", "id": "s2", "start": 6, "end": 9},
@@ -491,9 +495,30 @@ def stance_measures(a: Iterable[Rec] | Annotation, b: Iterable[Rec] | Annotation
         f1_measure("stances.pair.f1", "stances: pair F1 (holder, target)", len(pairs), na, nb),
     ]
     out += _kappa_alpha("stances.label", "stance label", [(p.a["label"], p.b["label"]) for p in pairs])
+    out += stance_modality_measures(same)
     out.append(_share("stances.source.agreement", "stances: same source (matched)", sum(p.a_source == p.b["source"] for p in same), len(same), "matched stance"))
     out.append(_share("stances.explicit.agreement", "stances: same explicit (matched)", sum(p.a["explicit"] == p.b["explicit"] for p in same), len(same), "matched stance"))
     return out
+
+
+def stance_modality_measures(matched: Sequence[StancePair]) -> list[Measure]:
+    """Stance modality κ and α over tuple-matched stances that both carry a
+    modality (scheme 1.1); undefined, with the reason, when none does.
+
+    >>> a = {"id": "t1", "label": "FAVOR", "modality": "ASSERTED"}
+    >>> [m.value for m in stance_modality_measures([StancePair(a, dict(a, modality="QUESTIONED"), None)])]
+    [0.0, 0.0]
+    >>> stance_modality_measures([StancePair({"label": "FAVOR"}, {"label": "FAVOR"}, None)])[0].reason
+    'no matched stance carries a modality on both sides (stances of schema 1.0 have none)'
+    """
+    both = [(p.a["modality"], p.b["modality"]) for p in matched
+            if p.a.get("modality") is not None and p.b.get("modality") is not None]
+    if both:
+        return _kappa_alpha("stances.modality", "stance modality", both)
+    reason = ("no matched stance carries a modality on both sides (stances of schema 1.0 have none)" if matched
+              else "no item to compare")
+    return [Measure("stances.modality.kappa", "stance modality: Cohen's κ", None, 0, reason=reason),
+            Measure("stances.modality.alpha", "stance modality: Krippendorff's α", None, 0, reason=reason)]
 
 
 # ------------------------------------------------------------------ relations
@@ -560,6 +585,8 @@ MEASURE_IDS: tuple[str, ...] = (
     "stances.pair.f1",
     "stances.label.kappa",
     "stances.label.alpha",
+    "stances.modality.kappa",
+    "stances.modality.alpha",
     "stances.source.agreement",
     "stances.explicit.agreement",
     "relations.typed.f1",
@@ -664,6 +691,8 @@ def overall_alpha(annotations: Sequence[Annotation]) -> list[Measure]:
         Measure("mentions.type.alpha", "mention type: Krippendorff's α", t_alpha, t_n, reason=t_reason),
         Measure("stances.label.alpha", "stance label: Krippendorff's α", None, 0,
                 reason="not computed over all annotators: entities are aligned pair by pair, so stance units are pairwise; see the pairs and their mean"),
+        Measure("stances.modality.alpha", "stance modality: Krippendorff's α", None, 0,
+                reason="not computed over all annotators: stance units are pairwise (entities are aligned pair by pair); see the pairs and their mean"),
         Measure("relations.modality.alpha", "relation modality: Krippendorff's α", r_alpha, r_n, reason=r_reason),
     ]
 

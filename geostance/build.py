@@ -68,11 +68,11 @@ from geostance.labels import (
     MENTION_FORMS,
     MENTION_TYPES,
     MODALITIES,
-    STANCE_MODALITIES,
     RECORD_KINDS,
     RELATION_TYPES,
     RELATION_VIEW_LABELS,
     STANCE_LABELS,
+    STANCE_MODALITIES,
     STANCE_VIEW_LABELS,
 )
 
@@ -80,7 +80,7 @@ Rec = dict[str, Any]
 
 #: the configs, in the order of the card (layers, raw passes, task views)
 LAYER_CONFIGS = ("documents", "sentences", "mentions", "entities", "stances", "relations")
-VIEW_CONFIGS = ("stance_classification", "relation_classification", "ner")
+VIEW_CONFIGS = ("stance_classification", "stance_modality", "relation_classification", "ner")
 CONFIGS = LAYER_CONFIGS + ("raw_annotations",) + VIEW_CONFIGS
 DEFAULT_CONFIG = "stance_classification"
 SPLIT = "test"
@@ -139,8 +139,7 @@ def features() -> dict[str, Any]:
         "stances": {
             "doc_id": s, "stance_id": s, "holder_id": s, "holder_name": s, "target_id": s, "target_name": s,
             "label": cl(STANCE_LABELS), "evidence": List(span), "source_id": s, "explicit": b,
-            # schema 1.1; null for a stance of a 1.0 file, which has none
-            "modality": cl(STANCE_MODALITIES),
+            "modality": cl(STANCE_MODALITIES),  # null on a stance of schema 1.0
         },
         "relations": {
             "doc_id": s, "relation_id": s, "type": cl(RELATION_TYPES), "head_mention_id": s, "tail_mention_id": s,
@@ -171,6 +170,12 @@ def features() -> dict[str, Any]:
             "holder_id": s, "holder_name": s, "holder_type": cl(MENTION_TYPES), "holder_spans": List(offsets),
             "target_id": s, "target_name": s, "target_type": cl(MENTION_TYPES), "target_spans": List(offsets),
             "label": cl(STANCE_VIEW_LABELS), "fold": i32,
+        },
+        "stance_modality": {
+            "id": s, "doc_id": s, "sentence_id": s, "text": s,
+            "holder_id": s, "holder_name": s, "holder_type": cl(MENTION_TYPES), "holder_spans": List(offsets),
+            "target_id": s, "target_name": s, "target_type": cl(MENTION_TYPES), "target_spans": List(offsets),
+            "stance_label": cl(STANCE_LABELS), "label": cl(STANCE_MODALITIES), "fold": i32,
         },
         "relation_classification": {
             "id": s, "doc_id": s, "sentence_id": s, "text": s,
@@ -223,6 +228,7 @@ LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
 #: the columns of the task views, in order (views.py builds their rows)
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "stance_classification": views.STANCE_COLUMNS,
+    "stance_modality": views.STANCE_MODALITY_COLUMNS,
     "relation_classification": views.RELATION_COLUMNS,
     "ner": views.NER_COLUMNS,
 }
@@ -231,6 +237,8 @@ PAIR_VIEWS = {
     "stance_classification": (views.stance_pairs, 4),
     "relation_classification": (views.relation_pairs, 5),
 }
+#: the modality views: their rows come with those of a pair view (views.PairBatch.modality_batch)
+MODALITY_VIEWS = {"stance_modality": "stance_classification"}
 
 
 def columns(config: str) -> tuple[str, ...]:
@@ -316,7 +324,8 @@ def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) 
         elif k == "stance":
             row.update(holder_id=r["holder"], holder_name=ents[r["holder"]]["name"] if r["holder"] in ents else None,
                        target_id=r["target"], target_name=ents[r["target"]]["name"] if r["target"] in ents else None,
-                       stance_label=r["label"], explicit=r["explicit"], source_id=r["source"], stance_modality=r.get("modality"),
+                       stance_label=r["label"], explicit=r["explicit"], source_id=r["source"],
+                       stance_modality=r.get("modality"),
                        evidence_spans=[{"start": e["start"], "end": e["end"], "text": _text_or_none(text, e["start"], e["end"])}
                                        for e in r["evidence"]])
         elif k == "relation":
@@ -398,7 +407,8 @@ def _source(v: str) -> str:
 COUNTED: dict[str, tuple[tuple[str, str, Any], ...]] = {
     "mentions": (("mention_type", "type", None), ("mention_form", "form", None), ("metonymy", "metonymy", _bool)),
     "entities": (("entity_type", "type", None),),
-    "stances": (("stance_label", "label", None), ("stance_explicit", "explicit", _bool), ("stance_source", "source_id", _source)),
+    "stances": (("stance_label", "label", None), ("stance_explicit", "explicit", _bool), ("stance_source", "source_id", _source),
+                ("stance_layer_modality", "modality", None)),
     "relations": (("relation_type", "type", None), ("modality", "modality", None), ("relation_source", "source_id", _source)),
     "stance_classification": (("stance_classification", "label", None),),
     "relation_classification": (("relation_classification", "label", None),),
@@ -518,7 +528,7 @@ def _pair_table(config: str, batch: views.PairBatch, stats: Stats) -> Any:
     sents = _transpose(batch.sentences, 4)
     parts = _transpose(batch.parts, 1 + w)
     rows = _transpose(batch.rows, 3 + rest)
-    stats.count(config, rows[3])
+    stats.count(config, rows[3 + columns(config).index("label") - 4 - 2 * w])
     stats.fold_rows[config].update(map(sents[3].__getitem__, rows[0]))
     s_idx, a_idx, b_idx = (pa.array(rows[i], pa.int32()) for i in range(3))
     # the parts' columns as the first argument's columns, and as the second's
@@ -728,7 +738,7 @@ def _process(doc_ids: list[str], spool: Path | None) -> Part:
     report = Report()
     stats = Stats()
     messages: list[str] = []
-    rows: dict[str, list[tuple[Any, ...]]] = {c: [] for c in CONFIGS if c not in PAIR_VIEWS}
+    rows: dict[str, list[tuple[Any, ...]]] = {c: [] for c in CONFIGS if c not in PAIR_VIEWS and c not in MODALITY_VIEWS}
     pairs = {c: views.PairBatch(part_width=w) for c, (_, w) in PAIR_VIEWS.items()}
     store = validate.DocumentStore(paths.documents_dir(root), root.parent, cache_size=1)
     for doc_id in doc_ids:
@@ -757,8 +767,11 @@ def _process(doc_ids: list[str], spool: Path | None) -> Part:
     if not report.errors:
         tables = {}
         for c in CONFIGS:
+            if c in MODALITY_VIEWS:
+                tables[c] = _pair_table(c, pairs[MODALITY_VIEWS[c]].modality_batch(), stats)
+                continue
             if c in pairs:
-                tables[c] = _pair_table(c, pairs.pop(c), stats)
+                tables[c] = _pair_table(c, pairs[c], stats)
                 continue
             cols = _transpose(rows.pop(c), len(columns(c)))
             _collect(stats, c, cols)
@@ -789,15 +802,20 @@ def document_rows(src: Source, rows: dict[str, list[tuple[Any, ...]]], pairs: di
     if src.text is None:
         stats.without_text.append(src.doc_id)
     stats.records += sum(map(len, g.values())) + sum(len(rs) for r in src.raw.values() for rs in r.values())
+    stats.count("schema_version_gold", (r["schema_version"] for rs in g.values() for r in rs))
+    stats.count("schema_version_raw", (r["schema_version"] for recs in src.raw.values() for rs in recs.values() for r in rs))
     rows["documents"].append(document_row(src.record, src.text))
     for c, rs in layer_rows(doc).items():
         rows[c] += rs
     for annotator, recs in src.raw.items():
         stats.annotators[annotator].update({k: len(v) for k, v in recs.items() if v})
         rows["raw_annotations"] += raw_rows(src.doc_id, annotator, [r for v in recs.values() for r in v], src.text)
+    modality_of = {v: m for m, v in MODALITY_VIEWS.items()}
     for name, (fn, _) in PAIR_VIEWS.items():
-        _, vs = fn(doc, folds, pairs[name])
+        _, vs, ms = fn(doc, folds, pairs[name])
         stats.view_stats[name].add(vs)
+        if name in modality_of:
+            stats.view_stats[modality_of[name]].add(ms)
     rs, vs = views.ner_tuples(doc, folds)
     stats.view_stats["ner"].add(vs)
     rows["ner"] += rs
@@ -1129,7 +1147,7 @@ Build the Hugging Face dataset from a dataset folder's validated sources:
   data/<config>/test.parquet  one file per config: documents, sentences,
                               mentions, entities, stances, relations,
                               raw_annotations, stance_classification,
-                              relation_classification, ner
+                              stance_modality, relation_classification, ner
   README.md                   the card: YAML (configs, features, splits)
                               followed by CARD.md with its numbers generated
   croissant.json              Croissant 1.0 metadata with sha256 per file

@@ -121,11 +121,18 @@ def _layers(s: Any) -> str:
         "relations": "gold relations",
         "raw_annotations": "every record of every annotator's raw pass",
         "stance_classification": "task view: (sentence, holder, target) -> stance label",
+        "stance_modality": "task view: (sentence, holder, target, stance label) -> stance modality",
         "relation_classification": "task view: (sentence, head mention, tail mention) -> relation type",
         "ner": "task view: tokens -> BIO mention tags",
     }
     rows = [{"config": f"`{c}`", "what": what[c], "rows": s.rows[c], "file": f"`{data_file(c)}`"} for c in CONFIGS]
-    return _table(rows, [Column("config", "config"), Column("what", "rows are"), Column("rows", "rows", fmt=",d"), Column("file", "file")])
+    table = _table(rows, [Column("config", "config"), Column("what", "rows are"), Column("rows", "rows", fmt=",d"), Column("file", "file")])
+    empty = [c for c in CONFIGS if not s.rows[c]]
+    if empty:
+        table += ("\n\nNo rows in this build: " + ", ".join(f"`{c}`" for c in empty) + ". `datasets` cannot load a split "
+                  "without examples, so these configs are not declared in the YAML (`load_dataset` names them as "
+                  "unknown); their Parquet files hold the schema only.")
+    return table
 
 
 def _documents(s: Any) -> str:
@@ -153,12 +160,29 @@ def _labels(s: Any) -> str:
         f"Stances stated explicitly: {_n(lc['stance_explicit'].get('true', 0))} of {_n(s.rows['stances'])}; "
         f"in the article's own voice (source `AUTHOR`): {_n(lc['stance_source'].get('AUTHOR', 0))}, "
         f"credited to an entity: {_n(lc['stance_source'].get('entity', 0))}.", "",
+        "Stance modality (scheme 1.1; a stance of schema 1.0 has none, and its `modality` is null):", "",
+        _counts_table(_without_none(lc["stance_layer_modality"]), labels.STANCE_MODALITIES, "modality"), "",
+        f"Stances without modality (schema 1.0 records): {_n(lc['stance_layer_modality'].get(None, 0))} of "
+        f"{_n(s.rows['stances'])}.", "",
         "Relation types:", "", _counts_table(lc["relation_type"], labels.RELATION_TYPES, "type"), "",
         "Relation modality:", "", _counts_table(lc["modality"], labels.MODALITIES, "modality"), "",
         f"Relations in the article's own voice: {_n(lc['relation_source'].get('AUTHOR', 0))}; "
-        f"credited to an entity: {_n(lc['relation_source'].get('entity', 0))}.",
+        f"credited to an entity: {_n(lc['relation_source'].get('entity', 0))}.", "",
+        f"Schema versions of the records: {_versions(lc['schema_version_gold'])} in the gold; "
+        f"{_versions(lc['schema_version_raw'])} in the raw passes.",
     ]
     return "\n".join(parts)
+
+
+def _without_none(counter: Mapping[Any, int]) -> dict[str, int]:
+    return {k: v for k, v in counter.items() if k is not None}
+
+
+def _versions(counter: Mapping[str, int]) -> str:
+    """``1.0: 376 records`` for each schema version that occurs, in version order."""
+    if not counter:
+        return "no records"
+    return ", ".join(f"{_n(counter[v])} of version {v}" for v in labels.SCHEMA_VERSIONS if counter.get(v))
 
 
 def _views(s: Any) -> str:
@@ -167,6 +191,9 @@ def _views(s: Any) -> str:
     parts = [
         f"`stance_classification`: {_n(s.rows['stance_classification'])} rows.", "",
         _counts_table(lc["stance_classification"], labels.STANCE_VIEW_LABELS, "label"), "",
+        f"`stance_modality`: {_n(s.rows['stance_modality'])} rows (the rows of `stance_classification` with a gold "
+        "stance of schema 1.1).", "",
+        _counts_table(lc["stance_modality"], labels.STANCE_MODALITIES, "modality"), "",
         f"`relation_classification`: {_n(s.rows['relation_classification'])} rows.", "",
         _counts_table(lc["relation_classification"], labels.RELATION_VIEW_LABELS, "label"), "",
         f"`ner`: {_n(s.rows['ner'])} sentences, {_n(s.ner_tokens)} tokens, "
@@ -178,18 +205,22 @@ def _views(s: Any) -> str:
 
 def _left_out(s: Any) -> str:
     vs = s.view_stats
-    st, rel, ner = vs["stance_classification"], vs["relation_classification"], vs["ner"]
+    st, sm, rel, ner = vs["stance_classification"], vs["stance_modality"], vs["relation_classification"], vs["ner"]
     rows = [{"view": "`stance_classification`", "reason": f"`{k}`", "means": v, "n": st.uncarried.get(k, 0)}
             for k, v in views.STANCE_REASONS.items()]
+    rows += [{"view": "`stance_modality`", "reason": f"`{k}`", "means": v, "n": sm.uncarried.get(k, 0)}
+             for k, v in views.STANCE_MODALITY_REASONS.items()]
     rows += [{"view": "`relation_classification`", "reason": f"`{k}`", "means": v, "n": rel.uncarried.get(k, 0)}
              for k, v in views.RELATION_REASONS.items()]
-    n_st, n_rel = sum(st.uncarried.values()), sum(rel.uncarried.values())
+    n_st, n_sm, n_rel = sum(st.uncarried.values()), sum(sm.uncarried.values()), sum(rel.uncarried.values())
     parts = [
-        f"Gold stances no row of `stance_classification` carries: {_n(n_st)} of {_n(s.rows['stances'])}. "
+        f"Gold stances no row of `stance_classification` carries: {_n(n_st)} of {_n(s.rows['stances'])}; "
+        f"no row of `stance_modality`: {_n(n_sm)} of {_n(s.rows['stances'])}. "
         f"Gold relations no row of `relation_classification` carries: {_n(n_rel)} of {_n(s.rows['relations'])}.", "",
         _table(rows, [Column("view", "view"), Column("reason", "reason"), Column("means", "what it means"), Column("n", "n", fmt=",d")]), "",
         f"Rows left out because they would carry two different gold labels: {_n(st.dropped_rows)} in "
-        f"`stance_classification`, {_n(rel.dropped_rows)} in `relation_classification`.", "",
+        f"`stance_classification`, {_n(sm.dropped_rows)} in `stance_modality` (two modalities), "
+        f"{_n(rel.dropped_rows)} in `relation_classification`.", "",
         f"`ner` keeps the outermost of overlapping mentions: {_n(ner.nested_dropped)} nested "
         f"mention{'s' if ner.nested_dropped != 1 else ''} and {_n(ner.crossing_dropped)} crossing "
         f"mention{'s' if ner.crossing_dropped != 1 else ''} have no tags (they stay in the `mentions` config).",
@@ -399,6 +430,16 @@ def size_category(n: int) -> str:
     return "n>1B"
 
 
+def declared_configs(stats: Any) -> list[str]:
+    """The configs the YAML declares: those with rows. ``datasets`` cannot
+    load a split without examples, so a config that is empty in a build (say
+    ``stance_modality`` while the gold is of schema 1.0) keeps its Parquet
+    file (the schema, no rows) but is not offered to ``load_dataset``."""
+    from geostance.build import CONFIGS
+
+    return [c for c in CONFIGS if stats.rows[c] > 0]
+
+
 def front_matter(stats: Any, file_info: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The card's YAML metadata as a dict (key order is the output order)."""
     import datasets
@@ -408,7 +449,7 @@ def front_matter(stats: Any, file_info: Mapping[str, Mapping[str, Any]]) -> dict
     feats = features()
     configs = []
     infos = []
-    for c in CONFIGS:
+    for c in declared_configs(stats):
         cfg: dict[str, Any] = {"config_name": c, "data_files": [{"split": SPLIT, "path": data_file(c)}]}
         if c == DEFAULT_CONFIG:
             cfg["default"] = True

@@ -68,8 +68,8 @@ CONTEXT: dict[str, Any] = {
 DESCRIPTION = (
     "geostance: stance (holder -> target: FAVOR / AGAINST / NEUTRAL) and typed relations between entities in "
     "geopolitical news, annotated in five layers (sentences, mentions, entities, stances, relations), with every "
-    "annotator's raw pass and three task views (stance_classification, relation_classification, ner) with fixed "
-    "cross-validation folds. Annotations CC-BY-4.0; the article texts remain the work of their publishers."
+    "annotator's raw pass and task views (stance_classification, stance_modality, relation_classification, ner) with "
+    "fixed cross-validation folds. Annotations CC-BY-4.0; the article texts remain the work of their publishers."
 )
 
 _TYPES = {"string": "sc:Text", "int32": "sc:Integer", "int64": "sc:Integer", "bool": "sc:Boolean", "float64": "sc:Float"}
@@ -94,7 +94,8 @@ def _label_sets() -> dict[tuple[str, ...], str]:
             ("mention_type", labels.MENTION_TYPES), ("mention_form", labels.MENTION_FORMS),
             ("stance_label", labels.STANCE_LABELS), ("stance_view_label", labels.STANCE_VIEW_LABELS),
             ("relation_type", labels.RELATION_TYPES), ("relation_view_label", labels.RELATION_VIEW_LABELS),
-            ("modality", labels.MODALITIES), ("stance_modality", labels.STANCE_MODALITIES), ("record_kind", labels.RECORD_KINDS), ("bio_tag", BIO_NAMES),
+            ("modality", labels.MODALITIES), ("stance_modality", labels.STANCE_MODALITIES),
+            ("record_kind", labels.RECORD_KINDS), ("bio_tag", BIO_NAMES),
         ):
             _LABEL_SETS[tuple(names)] = name
     return _LABEL_SETS

@@ -8,7 +8,14 @@ R = matched / |gold|; stance scores align the system's entities to gold's
 and are not symmetric). Nothing is re-implemented here.
 
 Headline measures: mention span F1 (exact), CoNLL coreference F1, stance
-tuple F1 and typed relation F1. Over several documents, an F1 whose counts
+tuple F1 and typed relation F1. Modality is never part of the matching, for
+stances as for relations: a stance matches on (holder, target, label) and a
+relation on (type, head, tail) whatever their modality, and modality is
+reported separately, as Cohen's κ and Krippendorff's α over the matched
+records (``stances.modality.*``, ``relations.modality.*``; undefined, with
+the reason, for stances of schema 1.0, which have none). A system that gets
+a stance right but calls an open question an assertion thus keeps its
+tuple F1 and loses modality agreement. Over several documents, an F1 whose counts
 are given (matched, |A|, |B|) is pooled (micro: counts summed, then
 :func:`geostance.agreement.f1_measure`); the other measures (CoNLL F1, κ, α,
 shares) are the mean over the documents where they are defined

@@ -11,9 +11,10 @@ annotator; radio buttons switch between them without script):
   hovering a mention (or an entity in the list) highlights every mention of
   its entity, clicking pins the highlight;
 * the entities, with their type and mentions;
-* the stances as a table and as a small holder -> target graph (inline SVG,
+* the stances as a table (with their modality; "—" for a stance of schema
+  1.0, which has none) and as a small holder -> target graph (inline SVG,
   entities on a circle, one arrow per holder, target and label, coloured by
-  label);
+  label, dashed when none of its stances is ASSERTED or of schema 1.0);
 * the relations with their modality, source and evidence sentences.
 
 Every piece of document text, label, name and note is HTML-escaped
@@ -231,7 +232,9 @@ def marked(text: str, start: int, spans: list[tuple[int, int]]) -> str:
 
 
 def stance_graph(stances: list[Rec], entities: dict[str, Rec], layer: str, width: int = 760, height: int = 520) -> str:
-    """Inline SVG: the entities of the stances on a circle, one arrow per (holder, target, label)."""
+    """Inline SVG: the entities of the stances on a circle, one arrow per
+    (holder, target, label); dashed when every stance it stands for has a
+    modality other than ASSERTED (alleged, hypothetical or questioned)."""
     if not stances:
         return ""
     nodes: list[str] = []
@@ -250,10 +253,9 @@ def stance_graph(stances: list[Rec], entities: dict[str, Rec], layer: str, width
     for eid, slot in zip(nodes, spread_slots(len(nodes))):
         ang = -math.pi / 2 + 2 * math.pi * slot / len(nodes)
         pos[eid] = (cx + r * math.cos(ang), cy + r * math.sin(ang), ang)
-    edges: dict[tuple[str, str, str], int] = {}
+    edges: dict[tuple[str, str, str], list[str | None]] = {}
     for t in stances:
-        k = (t["holder"], t["target"], t["label"])
-        edges[k] = edges.get(k, 0) + 1
+        edges.setdefault((t["holder"], t["target"], t["label"]), []).append(t.get("modality"))
     parts = [f'<svg class="graph" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="stances: holder to target">', "<defs>"]
     for lab in STANCE_LABELS:
@@ -261,7 +263,8 @@ def stance_graph(stances: list[Rec], entities: dict[str, Rec], layer: str, width
                      f'markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{stance_colour(lab)}"/></marker>')
     parts.append("</defs>")
     seen_pair: dict[tuple[str, str], int] = {}
-    for (h, tg, lab), n in sorted(edges.items(), key=lambda kv: (records.id_number(kv[0][0]), records.id_number(kv[0][1]), kv[0][2])):
+    for (h, tg, lab), mods in sorted(edges.items(), key=lambda kv: (records.id_number(kv[0][0]), records.id_number(kv[0][1]), kv[0][2])):
+        n = len(mods)
         x1, y1, _ = pos[h]
         x2, y2, _ = pos[tg]
         k = seen_pair.get((h, tg), 0)
@@ -275,9 +278,13 @@ def stance_graph(stances: list[Rec], entities: dict[str, Rec], layer: str, width
         mx, my = (sx + ex) / 2 - dy / d * bend, (sy + ey) / 2 + dx / d * bend
         col = stance_colour(lab)
         idx = STANCE_LABELS.index(lab) if lab in STANCE_LABELS else 0
-        title = f"{entities.get(h, {}).get('name', h)} {lab} {entities.get(tg, {}).get('name', tg)}" + (f" ×{n}" if n > 1 else "")
+        named = sorted({m for m in mods if m is not None})
+        title = (f"{entities.get(h, {}).get('name', h)} {lab} {entities.get(tg, {}).get('name', tg)}" + (f" ×{n}" if n > 1 else "")
+                 + (f" ({', '.join(named)})" if named else ""))
+        dashed = all(m is not None and m != "ASSERTED" for m in mods)
         parts.append(f'<path d="M{sx:.1f},{sy:.1f} Q{mx:.1f},{my:.1f} {ex:.1f},{ey:.1f}" fill="none" stroke="{col}" '
-                     f'stroke-width="{1.6 + 0.8 * (n - 1):.1f}" marker-end="url(#{_e(layer)}-arr-{idx})" data-e="{_e(layer)}-{_e(h)} {_e(layer)}-{_e(tg)}">'
+                     f'stroke-width="{1.6 + 0.8 * (n - 1):.1f}"' + (' stroke-dasharray="6 4"' if dashed else "")
+                     + f' marker-end="url(#{_e(layer)}-arr-{idx})" data-e="{_e(layer)}-{_e(h)} {_e(layer)}-{_e(tg)}">'
                      f"<title>{_e(title)}</title></path>")
     for eid in nodes:
         x, y, ang = pos[eid]
@@ -294,6 +301,16 @@ def stance_graph(stances: list[Rec], entities: dict[str, Rec], layer: str, width
 
 
 # ------------------------------------------------------------------ a layer
+
+
+def stance_modality_cell(t: Rec) -> str:
+    """The modality cell of a stance's row: its modality, or a dash for a stance of schema 1.0.
+
+    >>> stance_modality_cell({"modality": "QUESTIONED"}), stance_modality_cell({"schema_version": "1.0"})
+    ('QUESTIONED', '<span title="schema 1.0: stances have no modality">—</span>')
+    """
+    m = t.get("modality")
+    return _e(m) if m is not None else '<span title="schema 1.0: stances have no modality">—</span>'
 
 
 def _prov(r: Rec) -> str:
@@ -337,14 +354,16 @@ def render_layer(i: int, name: str, recs: list[Rec], text: str) -> str:
     if g["stance"]:
         out.append(stance_graph(g["stance"], ents, layer))
         legend = " ".join(f'<span class="chip" style="--c:{stance_colour(lab)}">{_e(lab)}</span>' for lab in STANCE_LABELS)
-        out.append(f'<p class="meta">Arrows run from holder to target; colour = label: {legend}</p>')
-        out.append("<table><tr><th>id</th><th>holder</th><th>label</th><th>target</th><th>source</th><th>explicit</th><th>evidence</th><th>note</th></tr>")
+        out.append(f'<p class="meta">Arrows run from holder to target; colour = label: {legend}; dashed: alleged, '
+                   "hypothetical or questioned only</p>")
+        out.append("<table><tr><th>id</th><th>holder</th><th>label</th><th>target</th><th>modality</th><th>source</th><th>explicit</th><th>evidence</th><th>note</th></tr>")
         for t in g["stance"]:
             ev = " … ".join(f"“{_e(x['text'])}”" for x in t["evidence"])
             out.append(f'<tr data-e="{_e(layer)}-{_e(t["holder"])} {_e(layer)}-{_e(t["target"])}"><td>{_e(t["id"])}{_prov(t)}</td>'
                        f"<td>{ename(t['holder'])}</td>"
                        f'<td><span class="chip" style="--c:{stance_colour(t["label"])}">{_e(t["label"])}</span></td>'
-                       f"<td>{ename(t['target'])}</td><td>{ename(t['source'])}</td><td>{'yes' if t['explicit'] else 'no'}</td>"
+                       f"<td>{ename(t['target'])}</td><td>{stance_modality_cell(t)}</td>"
+                       f"<td>{ename(t['source'])}</td><td>{'yes' if t['explicit'] else 'no'}</td>"
                        f'<td class="ev">{ev}</td><td>{_e(t.get("note", ""))}</td></tr>')
         out.append("</table>")
     else:

@@ -1,6 +1,6 @@
 """Task views: model-ready rows derived from one document's gold records.
 
-Three views, each a pure function of a :class:`Doc` (the gold records of one
+Four views, each a pure function of a :class:`Doc` (the gold records of one
 document and its text) and the fold table:
 
 ``stance_classification`` (:func:`stance_rows`)
@@ -10,6 +10,16 @@ document and its text) and the fold table:
     that holder toward that target whose evidence overlaps the sentence, or
     ``labels.STANCE_NONE``. Spans are offsets into the row's ``text`` (the
     sentence).
+
+``stance_modality`` (:func:`stance_modality_rows`)
+    The rows of ``stance_classification`` that carry a gold stance (label
+    not ``labels.STANCE_NONE``), with the row's stance label as an input
+    (``stance_label``) and the stance's modality (``labels.STANCE_MODALITIES``)
+    as the label. A stance keeps its label in ``stance_classification``
+    whatever its modality: a HYPOTHETICAL or QUESTIONED FAVOR is a FAVOR row
+    there, and its modality is this view's label, on a row with the same
+    ``id``. A stance of schema 1.0 has no modality and no row here, nor does
+    a row whose stances of one label carry different modalities.
 
 ``relation_classification`` (:func:`relation_rows`)
     One row per sentence and ordered pair (head, tail) of mentions of
@@ -69,6 +79,12 @@ STANCE_REASONS: dict[str, str] = {
     "target-not-mentioned-in-evidence": "no sentence that overlaps the stance's evidence holds a mention of the target",
     "holder-and-target-in-different-sentences": "holder and target are each mentioned in the evidence, but never in one sentence",
     "conflicting-labels-on-row": "every row that would carry it also carries another gold stance with a different label, so the row is left out",
+}
+#: reasons a gold stance has no row in ``stance_modality``, in the order they are tested
+STANCE_MODALITY_REASONS: dict[str, str] = {
+    "not-in-stance_classification": "no row of `stance_classification` carries the stance (see its reasons)",
+    "without-modality": "a stance of schema 1.0, which has no modality",
+    "conflicting-modalities-on-row": "every row that carries it also carries a gold stance of the same label with another modality, so the row is left out",
 }
 #: reasons a gold relation has no row in ``relation_classification``, in the order they are tested
 RELATION_REASONS: dict[str, str] = {
@@ -322,6 +338,7 @@ STANCE_COLUMNS: tuple[str, ...] = (
     "id", "doc_id", "sentence_id", "text", "holder_id", "holder_name", "holder_type", "holder_spans",
     "target_id", "target_name", "target_type", "target_spans", "label", "fold",
 )
+STANCE_MODALITY_COLUMNS: tuple[str, ...] = STANCE_COLUMNS[:-2] + ("stance_label", "label", "fold")
 RELATION_COLUMNS: tuple[str, ...] = (
     "id", "doc_id", "sentence_id", "text", "head_mention_id", "head_start", "head_end", "head_text", "head_type",
     "tail_mention_id", "tail_start", "tail_end", "tail_text", "tail_type", "label", "modality", "fold",
@@ -362,6 +379,13 @@ class PairBatch:
     sentences: list[tuple[str, str, str | None, int]] = field(default_factory=list)
     parts: list[tuple[Any, ...]] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    #: the rows of the view's modality view (``stance_modality``): same
+    #: sentences and parts, row columns ``(label of the pair view, modality)``
+    modality_rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def modality_batch(self) -> PairBatch:
+        """The modality view's rows as a batch of their own (sharing the sentences and parts)."""
+        return PairBatch(self.part_width, self.sentences, self.parts, self.modality_rows)
 
     def tuples(self) -> list[tuple[Any, ...]]:
         """The rows as tuples of their columns."""
@@ -382,16 +406,25 @@ def _as_dicts(columns: tuple[str, ...], rows: list[tuple[Any, ...]], stats: View
 
 def stance_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     """Rows of ``stance_classification`` for one document (see the module doc)."""
-    batch, stats = stance_pairs(doc, folds)
+    batch, stats, _ = stance_pairs(doc, folds)
     return _as_dicts(STANCE_COLUMNS, batch.tuples(), stats)
 
 
-def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tuple[PairBatch, ViewStats]:
-    """:func:`stance_rows` in compact form, added to ``batch`` (or a new one):
-    parts are ``(prefix, entity id, name, type, spans)``, rows
-    ``(sentence, holder part, target part, label)``."""
+def stance_modality_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
+    """Rows of ``stance_modality`` for one document (see the module doc)."""
+    batch, _, stats = stance_pairs(doc, folds)
+    return _as_dicts(STANCE_MODALITY_COLUMNS, batch.modality_batch().tuples(), stats)
+
+
+def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tuple[PairBatch, ViewStats, ViewStats]:
+    """:func:`stance_rows` and :func:`stance_modality_rows` in compact form,
+    added to ``batch`` (or a new one): parts are ``(prefix, entity id, name,
+    type, spans)``, rows ``(sentence, holder part, target part, label)`` and
+    modality rows ``(sentence, holder part, target part, label, modality)``.
+    Returns the batch and what each of the two views left out."""
     batch = batch if batch is not None else PairBatch(part_width=4)
     stats = ViewStats()
+    mstats = ViewStats()
     ents = doc.entity_by_id
     # sentence -> entity -> its mentions in the sentence, in text order
     in_sent: dict[str, dict[str, list[Rec]]] = {}
@@ -402,6 +435,7 @@ def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tupl
         in_sent[sid] = d
 
     labels: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    modalities: dict[tuple[str, str, str], set[str | None]] = defaultdict(set)  # of the stances on a row
     candidates: dict[str, list[tuple[str, str, str]]] = {}
     starts = [s["start"] for s in doc.sentences]
     overlapping = doc.overlapping
@@ -420,6 +454,8 @@ def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tupl
                         both.append(sid)
                 if gg:
                     has_g = True
+        if not (has_h and has_g and both):
+            mstats.uncarried["not-in-stance_classification"] += 1
         if not has_h:
             stats.uncarried["holder-not-mentioned-in-evidence"] += 1
         elif not has_g:
@@ -433,10 +469,18 @@ def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tupl
             candidates[t["id"]] = keys
             for key in keys:
                 labels[key].add(t["label"])
+                modalities[key].add(t.get("modality"))
     conflicted = {key for key, ls in labels.items() if len(ls) > 1}
-    for keys in candidates.values():
-        if all(k in conflicted for k in keys):
+    stance_by_id = {t["id"]: t for t in doc.stances}
+    for tid, keys in candidates.items():
+        carried = [k for k in keys if k not in conflicted]
+        if not carried:
             stats.uncarried["conflicting-labels-on-row"] += 1
+            mstats.uncarried["not-in-stance_classification"] += 1
+        elif stance_by_id[tid].get("modality") is None:
+            mstats.uncarried["without-modality"] += 1
+        elif all(len(modalities[k]) > 1 for k in carried):
+            mstats.uncarried["conflicting-modalities-on-row"] += 1
     # sentence -> holder -> target -> the gold label of the row (None: conflicting labels)
     labelled: dict[str, dict[str, dict[str, str | None]]] = {}
     for (sid, h, g), ls in labels.items():
@@ -444,6 +488,7 @@ def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tupl
 
     doc_id = doc.doc_id
     sentences, parts, add, add_all = batch.sentences, batch.parts, batch.rows.append, batch.rows.extend
+    add_modality = batch.modality_rows.append
     for s in doc.sentences:
         sid = s["id"]
         present = in_sent.get(sid)
@@ -476,7 +521,13 @@ def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tupl
                     stats.dropped_rows += 1
                     continue
                 add((si, hi, gi, label))
-    return batch, stats
+                if label != STANCE_NONE:
+                    ms = modalities[(sid, h, g)]
+                    if len(ms) > 1:  # two modalities (or one stance of 1.0 beside one of 1.1)
+                        mstats.dropped_rows += 1
+                    elif None not in ms:
+                        add_modality((si, hi, gi, label, next(iter(ms))))
+    return batch, stats, mstats
 
 
 # ------------------------------------------------------------------ relation view
@@ -484,11 +535,11 @@ def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tupl
 
 def relation_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     """Rows of ``relation_classification`` for one document (see the module doc)."""
-    batch, stats = relation_pairs(doc, folds)
+    batch, stats, _ = relation_pairs(doc, folds)
     return _as_dicts(RELATION_COLUMNS, batch.tuples(), stats)
 
 
-def relation_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tuple[PairBatch, ViewStats]:
+def relation_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tuple[PairBatch, ViewStats, ViewStats]:
     """:func:`relation_rows` in compact form, added to ``batch`` (or a new one):
     parts are ``(prefix, mention id, start, end, text, type)`` with offsets
     into the sentence, rows ``(sentence, head part, tail part, label, modality)``."""
@@ -545,7 +596,7 @@ def relation_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tu
                     stats.dropped_rows += 1
                     continue
                 add((si, ai, bi, label, modality))
-    return batch, stats
+    return batch, stats, ViewStats()
 
 
 # ------------------------------------------------------------------ ner view

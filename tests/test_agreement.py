@@ -208,10 +208,18 @@ def test_fixture_files_are_valid():
     assert (report.errors, report.warnings) == (0, 0), report.render_text()
 
 
+# The fixture is of schema 1.0: its stances have no modality, so stance
+# modality κ and α are undefined for every pair (1.1 cases: further below).
+STANCE_MODALITY = ("stances.modality.kappa", "stances.modality.alpha")
+
+
 @pytest.mark.parametrize("pair", sorted(GOLDEN))
 def test_every_measure_of_every_pair_matches_the_hand_computation(result, pair):
     got = result.pair(*pair)
     assert [m.id for m in got.measures] == list(ag.MEASURE_IDS)
+    assert set(GOLDEN[pair]) == set(ag.MEASURE_IDS) - set(STANCE_MODALITY)
+    for mid in STANCE_MODALITY:
+        assert got[mid].value is None and "schema 1.0" in got[mid].reason, mid
     for mid, gold in GOLDEN[pair].items():
         m = got[mid]
         assert m.value == pytest.approx(float(gold), abs=1e-12), mid
@@ -227,7 +235,9 @@ def test_mean_over_pairs_and_alpha_over_all_annotators(result):
     assert [(p.a, p.b) for p in result.pairs] == [("alice", "bob"), ("alice", "carol"), ("bob", "carol")]
     mean = {m.id: m for m in result.mean}
     assert list(mean) == list(ag.MEASURE_IDS)
-    for mid in ag.MEASURE_IDS:
+    for mid in STANCE_MODALITY:
+        assert mean[mid].value is None and mean[mid].reason == "undefined for every pair"
+    for mid in set(ag.MEASURE_IDS) - set(STANCE_MODALITY):
         expected = sum(GOLDEN[p][mid] for p in GOLDEN) / 3
         assert mean[mid].value == pytest.approx(float(expected), abs=1e-12), mid
         assert mean[mid].n == 3
@@ -253,6 +263,8 @@ def test_mean_over_pairs_and_alpha_over_all_annotators(result):
     assert overall["relations.modality.alpha"].n == 4
     assert overall["stances.label.alpha"].value is None
     assert "pair by pair" in overall["stances.label.alpha"].reason
+    assert overall["stances.modality.alpha"].value is None
+    assert "pair by pair" in overall["stances.modality.alpha"].reason
 
 
 def test_two_annotators_give_the_pair_only(records):
@@ -285,7 +297,7 @@ def test_an_annotation_against_itself(records):
         warnings.simplefilter("error")
         got = {m.id: m for m in ag.compare(records["alice"], records["alice"])}
     for mid, m in got.items():
-        if mid.startswith("relations.modality"):
+        if mid.startswith(("relations.modality", "stances.modality")):
             assert m.value is None and m.reason, mid
         else:
             assert m.value == 1.0, mid
@@ -520,3 +532,43 @@ def test_relations_go_through_exact_mention_spans():
     # mention ids do not matter, spans do
     b = [_m(7, 3, 5), _m(9, 0, 2), _r(4, DIRECTED, "m9", "m7", MODALITIES[0])]
     assert ag.relation_measures(a, b)[0].value == 1.0
+
+
+# ---------------------------------------------------------------- stance modality (scheme 1.1)
+
+FIX_11 = Path(__file__).parent / "fixtures" / "build-1.1"
+
+
+def test_stance_modality_kappa_and_alpha_of_two_1_1_passes():
+    """llm-1 vs llm-2 of the 1.1 fixture (llm-2 calls the question of s1 an
+    assertion). Hand computation in tests/test_endtoend.py: κ = 12/17, α = 8/11
+    over the 5 tuple-matched stances; relations κ = 5/9, α = 10/17."""
+    from geostance import jsonl
+
+    raw = FIX_11 / "annotations" / "raw" / "modality-mix"
+    r = ag.agree({n: jsonl.load_records(raw / f"{n}.jsonl") for n in ("llm-1", "llm-2")})
+    p = r.pair("llm-1", "llm-2")
+    assert p["stances.modality.kappa"].value == pytest.approx(12 / 17, abs=1e-12)
+    assert p["stances.modality.alpha"].value == pytest.approx(8 / 11, abs=1e-12)
+    assert (p["stances.modality.kappa"].n, p["stances.modality.alpha"].n) == (5, 5)
+    assert p["relations.modality.kappa"].value == pytest.approx(5 / 9, abs=1e-12)
+    assert p["stances.tuple.f1"].value == 1.0  # modality is not part of the matching
+
+
+def test_stance_modality_counts_only_stances_that_have_one_on_both_sides():
+    a = [{"kind": "mention", "id": "m1", "start": 0, "end": 4, "type": "GPE", "entity": "e1"},
+         {"kind": "mention", "id": "m2", "start": 5, "end": 9, "type": "GPE", "entity": "e2"},
+         {"kind": "stance", "id": "t1", "holder": "e1", "target": "e2", "label": "FAVOR", "source": "AUTHOR",
+          "explicit": True, "modality": "HYPOTHETICAL"},
+         {"kind": "stance", "id": "t2", "holder": "e2", "target": "e1", "label": "AGAINST", "source": "AUTHOR",
+          "explicit": True, "modality": "ASSERTED"}]
+    b = [dict(x, modality="ASSERTED") if x["id"] == "t1" else x for x in a]
+    got = {m.id: m for m in ag.compare(a, b)}
+    # two units: (HYP, AS), (AS, AS): p_o = 1/2, p_e = (1/2)(0) + (1/2)(1) = 1/2: κ = 0; α: n = 4
+    # (AS 3, HYP 1): D_o = 2/4, D_e = 2*3/(4*3) = 1/2: α = 0
+    assert (got["stances.modality.kappa"].value, got["stances.modality.alpha"].value) == (0.0, 0.0)
+    # without modality on one side (a pass of schema 1.0), nothing to compare
+    c = [{k: v for k, v in x.items() if k != "modality"} for x in a]
+    got = {m.id: m for m in ag.compare(a, c)}
+    assert got["stances.modality.kappa"].value is None and "schema 1.0" in got["stances.modality.kappa"].reason
+    assert got["stances.tuple.f1"].value == 1.0

@@ -74,7 +74,7 @@ def test_card_prose_types_no_numbers():
     are in names (CC-BY-4.0, Croissant 1.0, BCP-47, §4, 0-based) and list numbers."""
     assert prose("a <!-- gen:x -->\n1\n<!-- /gen:x --> <!-- geostance:baselines:begin (x) -->\n0.5\n<!-- geostance:baselines:end --> `s1` b").split() == ["a", "b"]
     allowed = re.compile(r"CC-BY-4\.0|Croissant 1\.0|BCP-47|§\d+|0-based|sha256|UTF-8|^\d\. |"
-                         r"(?:[Ss]chema|[Ss]cheme|[Gg]uidelines|[Vv]ersion) \d\.[\dx]", re.M)
+                         r"(?:[Ss]chema|[Ss]cheme|[Gg]uidelines|[Vv]ersion)\s+\d\.[\dx]", re.M)
     digits = re.findall(r"[^\s]*\d[^\s]*", allowed.sub("", prose(CARD.read_text(encoding="utf-8"))))
     assert digits == []
 
@@ -95,12 +95,16 @@ def test_readme_front_matter_declares_configs_features_and_splits(built):
     meta = front_matter(readme)
     assert meta["license"] == "cc-by-4.0" and meta["language"] == ["en"] and meta["pretty_name"] == "geostance"
     assert meta["size_categories"] == ["n<1K"]  # the largest config, raw_annotations, has 129 rows
-    assert [c["config_name"] for c in meta["configs"]] == list(B.CONFIGS)
+    # the fixture is of schema 1.0: stance_modality has no rows, and datasets cannot load an empty split
+    declared = [c for c in B.CONFIGS if built.stats.rows[c]]
+    assert "stance_modality" not in declared and len(declared) == len(B.CONFIGS) - 1
+    assert [c["config_name"] for c in meta["configs"]] == declared
     assert [c["config_name"] for c in meta["configs"] if c.get("default")] == [B.DEFAULT_CONFIG]
     for c in meta["configs"]:
         assert c["data_files"] == [{"split": "test", "path": B.data_file(c["config_name"])}]
     infos = {i["config_name"]: i for i in meta["dataset_info"]}
-    for c in B.CONFIGS:
+    assert list(infos) == declared
+    for c in declared:
         (split,) = infos[c]["splits"]
         assert split["name"] == "test"
         assert split["num_examples"] == pq.ParquetFile(built.out / B.data_file(c)).metadata.num_rows
@@ -118,9 +122,9 @@ def test_readme_features_read_back_by_datasets(built):
     data = DatasetCard.load(built.out / "README.md").data
     infos = DatasetInfosDict.from_dataset_card_data(data)
     configs = MetadataConfigs.from_dataset_card_data(data)
-    assert set(configs) == set(B.CONFIGS)
+    assert set(configs) == {c for c in B.CONFIGS if built.stats.rows[c]}
     feats = B.features()
-    for c in B.CONFIGS:
+    for c in configs:
         assert infos[c].features == feats[c]
     assert infos["relations"].features["type"].names == list(RELATION_TYPES)
 
@@ -193,3 +197,22 @@ def test_baselines_block_without_results_is_what_baselines_gives(tmp_path):
     if results.is_file():
         assert card.baselines_block(REPO_ROOT / "dataset") == baselines.card_block(results)
         assert card.baselines_block(REPO_ROOT / "dataset") != card.NO_BASELINES
+
+
+def test_card_counts_stance_modality_of_a_1_1_build(tmp_path):
+    """The 1.1 fixture (by hand: stances t1 QUESTIONED, t2 HYPOTHETICAL, t3 and t5
+    ASSERTED, t4 ALLEGED; relations r1 QUESTIONED, r3 ALLEGED, r2 and r4 ASSERTED)."""
+    fix = Path(__file__).parent / "fixtures" / "build-1.1"
+    res = B.build(fix, tmp_path / "hf", CARD)
+    b = card.blocks(res.stats, fix)
+    stance_part = b["labels"].split("Stance modality")[1].split("Relation types")[0]
+    for line in ("| `ASSERTED` | 2 | 40.0% |", "| `ALLEGED` | 1 | 20.0% |", "| `HYPOTHETICAL` | 1 | 20.0% |",
+                 "| `QUESTIONED` | 1 | 20.0% |", "| total | 5 | 100.0% |"):
+        assert line in stance_part, line
+    assert "Stances without modality (schema 1.0 records): 0 of 5." in stance_part
+    assert "| `QUESTIONED` | 1 | 25.0% |" in b["labels"].split("Relation modality")[1]
+    assert "Schema versions of the records: 28 of version 1.1 in the gold; 56 of version 1.1 in the raw passes." in b["labels"]
+    assert "`stance_modality`: 5 rows" in b["views"]
+    assert "No rows in this build" not in b["layers"]  # every config has rows, so every config is declared
+    meta = front_matter((tmp_path / "hf" / "README.md").read_text(encoding="utf-8"))
+    assert [c["config_name"] for c in meta["configs"]] == list(B.CONFIGS)

@@ -120,3 +120,22 @@ def test_repository_croissant_validates_offline():
     assert res["counts"] == {c: rows[B.data_file(c)] for c in ("stances", "ner")}
     for d in doc["distribution"]:
         assert d["sha256"] == hashlib.sha256((path.parent / d["contentUrl"]).read_bytes()).hexdigest()
+
+
+def test_stance_modality_label_set_and_references(built):
+    """Scheme 1.1: the stances' modality and the stance_modality view's label
+    point at the stance modality inventory (QUESTIONED included, no NEGATED)."""
+    from geostance.labels import MODALITIES, STANCE_MODALITIES
+
+    doc = json.loads((built.out / "croissant.json").read_text())
+    sets = {r["@id"]: r for r in doc["recordSet"]}
+    names = [d["labels/stance_modality/name"] for d in sets["labels/stance_modality"]["data"]]
+    assert names == list(STANCE_MODALITIES) and "QUESTIONED" in names and "NEGATED" not in names
+    assert [d["labels/modality/name"] for d in sets["labels/modality"]["data"]] == list(MODALITIES)
+    field = {f["name"]: f for f in sets["stances"]["field"]}["modality"]
+    assert field["references"] == {"field": {"@id": "labels/stance_modality/index"}}
+    label = {f["name"]: f for f in sets["stance_modality"]["field"]}["label"]
+    assert label["references"] == {"field": {"@id": "labels/stance_modality/index"}}
+    raw = {f["name"]: f for f in sets["raw_annotations"]["field"]}
+    assert raw["stance_modality"]["references"] == {"field": {"@id": "labels/stance_modality/index"}}
+    assert raw["modality"]["references"] == {"field": {"@id": "labels/modality/index"}}

@@ -55,3 +55,26 @@ def test_end_to_end_refuses_an_invalid_system_file(tmp_path: Path, capsys: pytes
     rc, out, err = run_cli(["score", "end-to-end", str(bad), "--dataset", str(root)], capsys)
     assert rc == 1 and out == ""
     assert f"system.jsonl:{i + 1}:" in err and "unknown-label" in err and "Traceback" not in err
+
+
+def test_stance_modality_is_reported_apart_from_the_matching() -> None:
+    """The 1.1 fixture: llm-2 equals gold except that it calls the question of
+    s1 an assertion (t1 and r1 ASSERTED instead of QUESTIONED). Matching ignores
+    modality, so tuple and typed F1 stay 1; modality agreement drops. By hand,
+    stances over 5 matches, gold Q,H,AS,AL,AS vs AS,H,AS,AL,AS: p_o = 4/5,
+    p_e = (2/5)(3/5) + (1/5)^2 + (1/5)^2 = 8/25, κ = (20-8)/(25-8) = 12/17;
+    α: n = 10 values (AS 5, H 2, AL 2, Q 1), D_o = 2/10, D_e = (100-34)/90,
+    α = 1 - (2/10)(90/66) = 8/11. Relations over 4 matches, Q,AS,AL,AS vs
+    AS,AS,AL,AS: κ = (12/16 - 7/16)/(9/16) = 5/9; α = 1 - (2/8)(56/34) = 10/17."""
+    from geostance import endtoend, jsonl
+
+    fix = Path(__file__).parent / "fixtures" / "build-1.1" / "annotations"
+    gold = jsonl.load_records(fix / "gold" / "modality-mix.jsonl")
+    system = jsonl.load_records(fix / "raw" / "modality-mix" / "llm-2.jsonl")
+    m = {x.id: x for x in endtoend.score_documents([("modality-mix", gold, system)], 0).measures}
+    assert m["stances.tuple.f1"].value == 1.0 and m["relations.typed.f1"].value == 1.0
+    assert m["stances.modality.kappa"].value == pytest.approx(12 / 17, abs=1e-12)
+    assert m["stances.modality.alpha"].value == pytest.approx(8 / 11, abs=1e-12)
+    assert m["relations.modality.kappa"].value == pytest.approx(5 / 9, abs=1e-12)
+    assert m["relations.modality.alpha"].value == pytest.approx(10 / 17, abs=1e-12)
+    assert m["stances.modality.kappa"].n == 5

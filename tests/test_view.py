@@ -13,6 +13,7 @@ from geostance import jsonl, records, view
 from geostance.cli import main
 from geostance.contribute import document_record
 from geostance.interop import check_records
+from geostance.labels import STANCE_MODALITIES
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
@@ -243,3 +244,29 @@ def test_in_chromium_clicking_a_mention_highlights_its_whole_entity(page: Path, 
     assert lit and all("L0-e1" in a["data-e"].split() for a in lit)
     kinds = {(t, a.get("data-m")) for t, a in dom(proc.stdout).tags if "hl" in (a.get("class") or "").split()}
     assert ("span", "m1") in kinds and ("li", None) in kinds  # the mention and the entity list entry
+
+
+def test_stances_show_their_modality_and_1_0_stances_a_dash(tmp_path: Path) -> None:
+    """Scheme 1.1: the stance table has a modality column; an arrow is dashed when
+    its stances are alleged, hypothetical or questioned only. The 1.1 fixture
+    has t1 QUESTIONED, t2 HYPOTHETICAL, t3 and t5 ASSERTED, t4 ALLEGED (by hand)."""
+    fix = FIX / "build-1.1"
+    doc = "modality-mix"
+    out = tmp_path / "page.html"
+    assert main(["view", doc, "--dataset", str(fix), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    gold = html.split('<section', 2)[1]  # the first layer: gold
+    assert "<th>modality</th><th>source</th><th>explicit</th>" in gold
+    table = gold.split("<h2>Relations")[0]
+    cells = re.findall(r"<td>(" + "|".join(STANCE_MODALITIES) + r")</td>", table)
+    stances = [r for r in jsonl.load_records(fix / "annotations" / "gold" / f"{doc}.jsonl") if r["kind"] == "stance"]
+    assert cells == [t["modality"] for t in stances]
+    assert cells[0] == "QUESTIONED" and cells[1] == "HYPOTHETICAL" and cells[3] == "ALLEGED" and cells.count("ASSERTED") == 2
+    # five arrows (no two stances share holder, target and label), three dashed: t1, t2, t4
+    arrows = re.findall(r'<path d="M[^"]*" fill="none" stroke="[^"]*" stroke-width="[^"]*"( stroke-dasharray="6 4")?', gold)
+    assert len(arrows) == 5 and sum(bool(a) for a in arrows) == 3
+    assert "<title>Oman FAVOR Fiji (QUESTIONED)</title>" in gold
+    # a 1.0 stance: a dash with its reason, and a solid arrow
+    old = view.render_layer(0, "gold", hostile_records(), HOSTILE)
+    assert '<td><span title="schema 1.0: stances have no modality">—</span></td>' in old
+    assert "stroke-dasharray" not in old

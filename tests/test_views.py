@@ -261,3 +261,63 @@ def test_views_are_deterministic(docs, folds):
     for fn in (views.stance_rows, views.relation_rows, views.ner_rows):
         for doc in docs.values():
             assert fn(doc, folds) == fn(load_doc(doc.doc_id), folds)
+
+
+# ------------------------------------------------------------------ stance_modality (scheme 1.1)
+
+FIXTURE_11 = Path(__file__).parent / "fixtures" / "build-1.1"
+
+
+def load_doc_11() -> views.Doc:
+    d = "modality-mix"
+    return views.Doc.from_records(d, (FIXTURE_11 / "documents" / f"{d}.txt").read_text(encoding="utf-8"),
+                                  jsonl.load_records(FIXTURE_11 / "annotations" / "gold" / f"{d}.jsonl"))
+
+
+def test_stance_modality_rows_of_a_1_1_document():
+    """By hand from the fixture: s1 Oman>Fiji FAVOR QUESTIONED; s2 Chile>export
+    ban AGAINST HYPOTHETICAL; s3 Peru>Oman AGAINST ASSERTED, Oman>rebels FAVOR
+    ALLEGED; s4 Fiji>export ban AGAINST ASSERTED. stance_classification keeps the
+    labels whatever the modality: 10 rows (s1 2, s2 1, s3 6, s4 1), 5 not NONE."""
+    doc = load_doc_11()
+    f = views.Folds.of_document(doc.doc_id, len(doc.sentences))
+    cls, _ = views.stance_rows(doc, f)
+    mod, st = views.stance_modality_rows(doc, f)
+    assert len(cls) == 10
+    labelled = {r["id"]: r["label"] for r in cls if r["label"] != STANCE_NONE}
+    assert {r["id"]: (r["stance_label"], r["label"]) for r in mod} == {
+        "modality-mix/s1/e1>e2": ("FAVOR", "QUESTIONED"), "modality-mix/s2/e3>e4": ("AGAINST", "HYPOTHETICAL"),
+        "modality-mix/s3/e5>e1": ("AGAINST", "ASSERTED"), "modality-mix/s3/e1>e6": ("FAVOR", "ALLEGED"),
+        "modality-mix/s4/e2>e4": ("AGAINST", "ASSERTED")}
+    assert {i: r["stance_label"] for i, r in ((r["id"], r) for r in mod)} == labelled
+    assert tuple(mod[0]) == views.STANCE_MODALITY_COLUMNS
+    by_id = {r["id"]: r for r in cls}
+    for r in mod:  # the same inputs as the classification row it comes from
+        assert {k: v for k, v in r.items() if k not in ("stance_label", "label")} == \
+               {k: v for k, v in by_id[r["id"]].items() if k != "label"}
+    assert st.uncarried == Counter() and st.dropped_rows == 0
+
+
+def test_stance_modality_of_a_1_0_document_is_empty_and_counted(docs, folds):
+    """fixture-alpha is of schema 1.0: 3 stances, none with a modality (2 carried
+    by stance_classification, 1 whose holder is not in its evidence; see above)."""
+    rows, st = views.stance_modality_rows(docs["fixture-alpha"], folds)
+    cls_st = views.stance_rows(docs["fixture-alpha"], folds)[1]
+    assert rows == []
+    assert st.uncarried["not-in-stance_classification"] == sum(cls_st.uncarried.values())
+    assert st.uncarried["without-modality"] == len(docs["fixture-alpha"].stances) - sum(cls_st.uncarried.values())
+
+
+def test_stance_modality_row_with_two_modalities_is_left_out():
+    """Two stances of one holder toward one target, one label, reported by two
+    sources with different modalities: the classification row keeps its label,
+    the modality row (two right answers) is left out and both stances counted."""
+    doc = load_doc_11()
+    extra = dict(next(t for t in doc.stances if t["id"] == "t3"), id="t6", source="AUTHOR", modality="HYPOTHETICAL")
+    doc2 = views.Doc(doc.doc_id, doc.text, doc.sentences, doc.mentions, doc.entities, doc.stances + [extra], doc.relations)
+    f = views.Folds.of_document(doc.doc_id, len(doc.sentences))
+    cls, _ = views.stance_rows(doc2, f)
+    mod, st = views.stance_modality_rows(doc2, f)
+    assert {r["id"]: r["label"] for r in cls}["modality-mix/s3/e5>e1"] == "AGAINST"
+    assert "modality-mix/s3/e5>e1" not in {r["id"] for r in mod} and len(mod) == 4
+    assert st.dropped_rows == 1 and st.uncarried["conflicting-modalities-on-row"] == 2
