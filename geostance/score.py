@@ -1331,7 +1331,7 @@ Exit status: 0 scored, 1 the predictions (or gold) cannot be scored,
 """
 EPILOG = """\
 examples:
-  geostance score stance_classification baselines/predictions/stance_classification/tfidf-lr.jsonl
+  geostance score stance_classification baselines/predictions/pair/stance_classification/tfidf-lr.jsonl
   geostance score relation_classification preds.csv --format markdown
   geostance score ner preds.jsonl --unit item --resamples 10000
   geostance score end-to-end my-system.jsonl
