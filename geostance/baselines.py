@@ -470,19 +470,22 @@ def protocols_for(view: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The protocols a view's rows are evaluated under, the headline first:
     pair-disjoint folds then sentence folds for the pair views (sentence folds
     only for ``ner``, which has no pairs), then leave-one-document-out when
-    the rows span more than one document; none for a view without rows.
+    the rows span more than one document; a protocol under which every row
+    falls in one fold (a tiny view) is left out; none for a view without rows.
 
-    >>> protocols_for("ner", [{"doc_id": "a"}, {"doc_id": "b"}])
+    >>> protocols_for("ner", [{"doc_id": "a", "fold": 0}, {"doc_id": "b", "fold": 1}])
     ['sentence', 'document']
-    >>> protocols_for("relation_classification", [{"doc_id": "a", "sentence_fold": 0}])
+    >>> protocols_for("relation_classification", [{"doc_id": "a", "fold": f, "sentence_fold": f} for f in (0, 1)])
     ['pair', 'sentence']
+    >>> protocols_for("relation_classification", [{"doc_id": "a", "fold": 0, "sentence_fold": f} for f in (0, 1)])
+    ['sentence']
     """
     if not rows:
         return []
     out = ["sentence"] if view == "ner" else ["pair"] + (["sentence"] if "sentence_fold" in rows[0] else [])
-    if len({r["doc_id"] for r in rows}) > 1:
-        out.append("document")
-    return out
+    out.append("document")
+    # a protocol needs two groups of rows to fit on one and predict the other
+    return [p for p in out if len({r[group_column(p, view)] for r in rows}) > 1]
 
 
 def samples(view: str, rows: Sequence[Mapping[str, Any]]) -> tuple[list[Any], list[str]]:
@@ -643,6 +646,8 @@ def results_json(outcomes: Sequence[Outcome], views: Mapping[str, Sequence[Mappi
                                  "headline_protocol": protocols[0] if protocols else None, "protocols": {}}
         if not rows:
             entry["note"] = "no rows in this build: nothing to fit or score"
+        elif not protocols:
+            entry["note"] = "every row falls in one fold under every protocol: nothing to fit on"
         for protocol in protocols:
             column = group_column(protocol, view)
             sizes: dict[str, int] = {}

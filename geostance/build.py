@@ -1202,7 +1202,8 @@ Build the Hugging Face dataset from a dataset folder's validated sources:
   data/<config>/test.parquet  one file per config: documents, sentences,
                               mentions, entities, stances, relations,
                               raw_annotations, stance_classification,
-                              stance_modality, relation_classification, ner
+                              stance_modality, relation_classification,
+                              relation_modality, ner
   README.md                   the card: YAML (configs, features, splits)
                               followed by CARD.md with its numbers generated
   croissant.json              Croissant 1.0 metadata with sha256 per file

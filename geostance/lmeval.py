@@ -208,32 +208,23 @@ def pooled(view: str, items: Iterable[tuple[str, str]], measure: str) -> float:
     return float("nan") if value is None else float(value)
 
 
-def stance_macro_f1(items: Iterable[tuple[str, str]]) -> float:
-    return pooled("stance_classification", items, "macro_f1")
+def aggregation(view: str, measure: str) -> Any:
+    """The harness's aggregation of one metric: :func:`pooled` on the items of every row."""
+    def aggregate(items: Iterable[tuple[str, str]]) -> float:
+        return pooled(view, items, measure)
+
+    aggregate.__name__ = aggregate.__qualname__ = f"{view}_{measure}"
+    return aggregate
 
 
-def stance_f_avg(items: Iterable[tuple[str, str]]) -> float:
-    return pooled("stance_classification", items, "f_avg")
-
-
-def stance_accuracy(items: Iterable[tuple[str, str]]) -> float:
-    return pooled("stance_classification", items, "accuracy")
-
-
-def relation_micro_f1(items: Iterable[tuple[str, str]]) -> float:
-    return pooled("relation_classification", items, "micro_f1")
-
-
-def relation_micro_precision(items: Iterable[tuple[str, str]]) -> float:
-    return pooled("relation_classification", items, "micro_precision")
-
-
-def relation_micro_recall(items: Iterable[tuple[str, str]]) -> float:
-    return pooled("relation_classification", items, "micro_recall")
-
-
-def relation_macro_f1(items: Iterable[tuple[str, str]]) -> float:
-    return pooled("relation_classification", items, "macro_f1")
+# the names the task YAML files call (``!function hooks.<name>``)
+stance_macro_f1 = aggregation("stance_classification", "macro_f1")
+stance_f_avg = aggregation("stance_classification", "f_avg")
+stance_accuracy = aggregation("stance_classification", "accuracy")
+relation_micro_f1 = aggregation("relation_classification", "micro_f1")
+relation_micro_precision = aggregation("relation_classification", "micro_precision")
+relation_micro_recall = aggregation("relation_classification", "micro_recall")
+relation_macro_f1 = aggregation("relation_classification", "macro_f1")
 
 
 def share(values: Iterable[float]) -> float:

@@ -421,3 +421,19 @@ def test_committed_outputs_are_what_the_code_produces(capsys: pytest.CaptureFixt
     assert has_gold, "baselines/results.json exists but there is no gold to reproduce it from"
     rc = cli.main(["baselines", "--check"])
     assert rc == 0, capsys.readouterr().err
+
+
+def test_a_view_whose_rows_fall_in_one_fold_is_reported_not_crashed() -> None:
+    """A tiny view (one entity pair, one document): the pair protocol has one
+    fold and leave-one-document-out one document, so only the sentence folds
+    are used; with one sentence fold too, nothing is fitted and results say so."""
+    rows = [_row("A", "B", 3, s, lab) for s, lab in ((0, "FAVOR"), (1, "NONE"), (2, "NONE"))]
+    assert B.protocols_for("stance_classification", rows) == ["sentence"]
+    flat = [dict(r, sentence_fold=0) for r in rows]
+    views = {"stance_classification": flat}
+    outcomes = B.evaluate(views, resamples=10)
+    assert outcomes == []
+    res = B.results_json(outcomes, views, {}, 10, 0, {}, 10, "0" * 64)
+    assert res["views"]["stance_classification"]["note"].startswith("every row falls in one fold")
+    assert "every row falls in one fold" in B.results_markdown(res) and "every row falls in one fold" in B.card_table(
+        dict(res, protocol="p", paired_tests={"resamples": 10}))

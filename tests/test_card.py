@@ -214,3 +214,20 @@ def test_card_counts_stance_modality_of_a_1_1_build(tmp_path):
     assert "No rows in this build" not in b["layers"]  # every config has rows, so every config is declared
     meta = front_matter((tmp_path / "hf" / "README.md").read_text(encoding="utf-8"))
     assert [c["config_name"] for c in meta["configs"]] == list(B.CONFIGS)
+
+
+def test_card_puts_pair_disjoint_folds_first_and_says_where_baselines_fail() -> None:
+    text = CARD.read_text(encoding="utf-8")
+    assert "**Pair-disjoint folds, the headline protocol**" in text
+    block = text.split("<!-- gen:baselines -->")[1].split("<!-- /gen:baselines -->")[0]
+    assert "Where the learned baselines beat the trivial ones" in block
+    # the sentences come from baselines/results.json's paired tests, one per view and protocol
+    import json
+
+    from geostance import baselines
+
+    res = json.loads((REPO_ROOT / "baselines" / "results.json").read_text(encoding="utf-8"))
+    said = baselines.verdict(res)
+    assert said and all(line in block for line in said)
+    assert block.index("**stance_classification**, pair-disjoint folds, the headline protocol") < \
+        block.index("**stance_classification**, sentence folds")
