@@ -80,7 +80,7 @@ Rec = dict[str, Any]
 
 #: the configs, in the order of the card (layers, raw passes, task views)
 LAYER_CONFIGS = ("documents", "sentences", "mentions", "entities", "stances", "relations")
-VIEW_CONFIGS = ("stance_classification", "stance_modality", "relation_classification", "ner")
+VIEW_CONFIGS = ("stance_classification", "stance_modality", "relation_classification", "relation_modality", "ner")
 CONFIGS = LAYER_CONFIGS + ("raw_annotations",) + VIEW_CONFIGS
 DEFAULT_CONFIG = "stance_classification"
 SPLIT = "test"
@@ -124,6 +124,11 @@ def features() -> dict[str, Any]:
 
     span = {"start": i32, "end": i32, "text": s}
     offsets = {"start": i32, "end": i32}
+    relation_args = {
+        f"{arg}_{col}": typ for arg in ("head", "tail")
+        for col, typ in (("mention_id", s), ("start", i32), ("end", i32), ("text", s), ("type", cl(MENTION_TYPES)),
+                         ("entity_id", s), ("entity_name", s))
+    }
     f: dict[str, dict[str, Any]] = {
         "documents": {
             "doc_id": s, "title": s, "text": s, "sha256": s, "language": s,
@@ -169,19 +174,21 @@ def features() -> dict[str, Any]:
             "id": s, "doc_id": s, "sentence_id": s, "text": s,
             "holder_id": s, "holder_name": s, "holder_type": cl(MENTION_TYPES), "holder_spans": List(offsets),
             "target_id": s, "target_name": s, "target_type": cl(MENTION_TYPES), "target_spans": List(offsets),
-            "label": cl(STANCE_VIEW_LABELS), "fold": i32,
+            "label": cl(STANCE_VIEW_LABELS), "fold": i32, "sentence_fold": i32,
         },
         "stance_modality": {
             "id": s, "doc_id": s, "sentence_id": s, "text": s,
             "holder_id": s, "holder_name": s, "holder_type": cl(MENTION_TYPES), "holder_spans": List(offsets),
             "target_id": s, "target_name": s, "target_type": cl(MENTION_TYPES), "target_spans": List(offsets),
-            "stance_label": cl(STANCE_LABELS), "label": cl(STANCE_MODALITIES), "fold": i32,
+            "stance_label": cl(STANCE_LABELS), "label": cl(STANCE_MODALITIES), "fold": i32, "sentence_fold": i32,
         },
         "relation_classification": {
-            "id": s, "doc_id": s, "sentence_id": s, "text": s,
-            "head_mention_id": s, "head_start": i32, "head_end": i32, "head_text": s, "head_type": cl(MENTION_TYPES),
-            "tail_mention_id": s, "tail_start": i32, "tail_end": i32, "tail_text": s, "tail_type": cl(MENTION_TYPES),
-            "label": cl(RELATION_VIEW_LABELS), "modality": cl(MODALITIES), "fold": i32,
+            "id": s, "doc_id": s, "sentence_id": s, "text": s, **relation_args,
+            "label": cl(RELATION_VIEW_LABELS), "fold": i32, "sentence_fold": i32,
+        },
+        "relation_modality": {
+            "id": s, "doc_id": s, "sentence_id": s, "text": s, **relation_args,
+            "relation_type": cl(RELATION_TYPES), "label": cl(MODALITIES), "fold": i32, "sentence_fold": i32,
         },
         "ner": {
             "id": s, "doc_id": s, "sentence_id": s, "tokens": List(s), "token_starts": List(i32),
@@ -230,15 +237,16 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "stance_classification": views.STANCE_COLUMNS,
     "stance_modality": views.STANCE_MODALITY_COLUMNS,
     "relation_classification": views.RELATION_COLUMNS,
+    "relation_modality": views.RELATION_MODALITY_COLUMNS,
     "ner": views.NER_COLUMNS,
 }
 #: the pair views: their rows come as a views.PairBatch (arguments stored once, rows as indices)
 PAIR_VIEWS = {
     "stance_classification": (views.stance_pairs, 4),
-    "relation_classification": (views.relation_pairs, 5),
+    "relation_classification": (views.relation_pairs, 7),
 }
 #: the modality views: their rows come with those of a pair view (views.PairBatch.modality_batch)
-MODALITY_VIEWS = {"stance_modality": "stance_classification"}
+MODALITY_VIEWS = {"stance_modality": "stance_classification", "relation_modality": "relation_classification"}
 
 
 def columns(config: str) -> tuple[str, ...]:
@@ -363,7 +371,8 @@ class Stats:
     label_counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     annotators: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     view_stats: dict[str, views.ViewStats] = field(default_factory=lambda: {v: views.ViewStats() for v in VIEW_CONFIGS})
-    fold_rows: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    fold_rows: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))  # by the fold column
+    sentence_fold_rows: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))  # pair views
     fold_sentences: list[int] = field(default_factory=lambda: [0] * views.FOLDS)  # sentences per fold
     records: int = 0  # annotation records read (gold and raw)
     #: (path, sha256) of the source files, for the manifest; the parent of the
@@ -389,6 +398,8 @@ class Stats:
             self.view_stats[k].add(v)
         for k, c in o.fold_rows.items():
             self.fold_rows[k].update(c)
+        for k, c in o.sentence_fold_rows.items():
+            self.sentence_fold_rows[k].update(c)
         self.fold_sentences = [a + b for a, b in zip(self.fold_sentences, o.fold_sentences)]
         self.records += o.records
         self.ner_tokens += o.ner_tokens
@@ -410,8 +421,6 @@ COUNTED: dict[str, tuple[tuple[str, str, Any], ...]] = {
     "stances": (("stance_label", "label", None), ("stance_explicit", "explicit", _bool), ("stance_source", "source_id", _source),
                 ("stance_layer_modality", "modality", None)),
     "relations": (("relation_type", "type", None), ("modality", "modality", None), ("relation_source", "source_id", _source)),
-    "stance_classification": (("stance_classification", "label", None),),
-    "relation_classification": (("relation_classification", "label", None),),
 }
 
 
@@ -529,7 +538,8 @@ def _pair_table(config: str, batch: views.PairBatch, stats: Stats) -> Any:
     parts = _transpose(batch.parts, 1 + w)
     rows = _transpose(batch.rows, 3 + rest)
     stats.count(config, rows[3 + columns(config).index("label") - 4 - 2 * w])
-    stats.fold_rows[config].update(map(sents[3].__getitem__, rows[0]))
+    stats.fold_rows[config].update(rows[-1])  # the row's (pair-disjoint) fold
+    stats.sentence_fold_rows[config].update(map(sents[3].__getitem__, rows[0]))
     s_idx, a_idx, b_idx = (pa.array(rows[i], pa.int32()) for i in range(3))
     # the parts' columns as the first argument's columns, and as the second's
     first = [_array(parts[1 + k], *conv[4 + k]) for k in range(w)]
@@ -1055,6 +1065,48 @@ def _finish(root: Path, out: Path, tmp: Path, stats: Stats, card_source: Path | 
     return files
 
 
+def dataset_version(sources: Iterable[tuple[str, str]]) -> str:
+    """The version of the data a build (or a score) rests on: the sha256 of
+    the manifest's source list, one ``<sha256>  <path>`` line per source
+    file in manifest order (the format of ``sha256sum``). It covers every
+    document, gold and raw file the build reads, and nothing the build or
+    the baselines write, so a results entry can name the data it was scored
+    on without depending on the card, whose tables come from the results.
+
+    >>> dataset_version([("documents/a.jsonl", "ab")]) == hashlib.sha256(b"ab  documents/a.jsonl\\n").hexdigest()
+    True
+    """
+    h = hashlib.sha256()
+    for path, sha in sources:
+        h.update(f"{sha}  {path}\n".encode())
+    return h.hexdigest()
+
+
+def source_files(root: Path) -> list[tuple[str, str]]:
+    """``(path relative to root, sha256)`` of every source file a build of
+    ``root`` reads, in the manifest's order (documents in id order; per
+    document with gold: its record, its text when included, its gold, its
+    raw passes by annotator), without building; ``dataset_version`` of this
+    is the manifest's ``dataset_version``."""
+    import json as _json
+
+    out = []
+    for doc_id in paths.doc_ids(root):
+        gold = paths.gold_path(root, doc_id)
+        if not gold.is_file():
+            continue
+        rec_path = paths.document_record_path(root, doc_id)
+        out.append((_rel(rec_path, root), sha256_file(rec_path)))
+        record = _json.loads(rec_path.read_text(encoding="utf-8").splitlines()[0])
+        if record.get("text_included") and paths.text_path(root, doc_id).is_file():
+            out.append((_rel(paths.text_path(root, doc_id), root), record["sha256"]))
+        out.append((_rel(gold, root), sha256_file(gold)))
+        for a in paths.annotators(root, doc_id):
+            p = paths.raw_path(root, doc_id, a)
+            out.append((_rel(p, root), sha256_file(p)))
+    return out
+
+
 def manifest(root: Path, stats: Stats, file_info: dict[str, dict[str, Any]], files: list[str]) -> bytes:
     """MANIFEST.json: the built files (sha256, bytes, rows), the source files
     they were built from (sha256), and the writer settings and versions."""
@@ -1063,7 +1115,10 @@ def manifest(root: Path, stats: Stats, file_info: dict[str, dict[str, Any]], fil
         "schema_version": labels.SCHEMA_VERSION,
         "versions": versions(),
         "parquet": dict(PARQUET_OPTIONS, row_group_size=ROW_GROUP_SIZE),
-        "folds": {"k": views.FOLDS, "seed": views.FOLD_SEED, "unit": "sentence"},
+        "dataset_version": dataset_version(stats.sources),
+        "folds": {"k": views.FOLDS, "seed": views.FOLD_SEED,
+                  "fold": "pair views: pair-disjoint (the unordered entity pair, by name); ner: sentences",
+                  "sentence_fold": "pair views: sentences"},
         "documents": list(stats.documents),
         "skipped_without_gold": list(stats.skipped),
         "built_without_text": list(stats.without_text),
@@ -1147,7 +1202,8 @@ Build the Hugging Face dataset from a dataset folder's validated sources:
   data/<config>/test.parquet  one file per config: documents, sentences,
                               mentions, entities, stances, relations,
                               raw_annotations, stance_classification,
-                              stance_modality, relation_classification, ner
+                              stance_modality, relation_classification,
+                              relation_modality, ner
   README.md                   the card: YAML (configs, features, splits)
                               followed by CARD.md with its numbers generated
   croissant.json              Croissant 1.0 metadata with sha256 per file

@@ -123,6 +123,7 @@ def _layers(s: Any) -> str:
         "stance_classification": "task view: (sentence, holder, target) -> stance label",
         "stance_modality": "task view: (sentence, holder, target, stance label) -> stance modality",
         "relation_classification": "task view: (sentence, head mention, tail mention) -> relation type",
+        "relation_modality": "task view: (sentence, head mention, tail mention, relation type) -> relation modality",
         "ner": "task view: tokens -> BIO mention tags",
     }
     rows = [{"config": f"`{c}`", "what": what[c], "rows": s.rows[c], "file": f"`{data_file(c)}`"} for c in CONFIGS]
@@ -196,6 +197,9 @@ def _views(s: Any) -> str:
         _counts_table(lc["stance_modality"], labels.STANCE_MODALITIES, "modality"), "",
         f"`relation_classification`: {_n(s.rows['relation_classification'])} rows.", "",
         _counts_table(lc["relation_classification"], labels.RELATION_VIEW_LABELS, "label"), "",
+        f"`relation_modality`: {_n(s.rows['relation_modality'])} rows (the rows of `relation_classification` with a "
+        "gold relation).", "",
+        _counts_table(lc["relation_modality"], labels.MODALITIES, "modality"), "",
         f"`ner`: {_n(s.rows['ner'])} sentences, {_n(s.ner_tokens)} tokens, "
         f"{_n(sum(ner_types.values()))} tagged mentions (B- tags):", "",
         _counts_table(ner_types, labels.MENTION_TYPES, "type"),
@@ -205,22 +209,27 @@ def _views(s: Any) -> str:
 
 def _left_out(s: Any) -> str:
     vs = s.view_stats
-    st, sm, rel, ner = vs["stance_classification"], vs["stance_modality"], vs["relation_classification"], vs["ner"]
+    st, sm, rel, rm, ner = (vs["stance_classification"], vs["stance_modality"], vs["relation_classification"],
+                            vs["relation_modality"], vs["ner"])
     rows = [{"view": "`stance_classification`", "reason": f"`{k}`", "means": v, "n": st.uncarried.get(k, 0)}
             for k, v in views.STANCE_REASONS.items()]
     rows += [{"view": "`stance_modality`", "reason": f"`{k}`", "means": v, "n": sm.uncarried.get(k, 0)}
              for k, v in views.STANCE_MODALITY_REASONS.items()]
     rows += [{"view": "`relation_classification`", "reason": f"`{k}`", "means": v, "n": rel.uncarried.get(k, 0)}
              for k, v in views.RELATION_REASONS.items()]
-    n_st, n_sm, n_rel = sum(st.uncarried.values()), sum(sm.uncarried.values()), sum(rel.uncarried.values())
+    rows += [{"view": "`relation_modality`", "reason": f"`{k}`", "means": v, "n": rm.uncarried.get(k, 0)}
+             for k, v in views.RELATION_MODALITY_REASONS.items()]
+    n_st, n_sm, n_rel, n_rm = (sum(x.uncarried.values()) for x in (st, sm, rel, rm))
     parts = [
         f"Gold stances no row of `stance_classification` carries: {_n(n_st)} of {_n(s.rows['stances'])}; "
         f"no row of `stance_modality`: {_n(n_sm)} of {_n(s.rows['stances'])}. "
-        f"Gold relations no row of `relation_classification` carries: {_n(n_rel)} of {_n(s.rows['relations'])}.", "",
+        f"Gold relations no row of `relation_classification` carries: {_n(n_rel)} of {_n(s.rows['relations'])}; "
+        f"no row of `relation_modality`: {_n(n_rm)} of {_n(s.rows['relations'])}.", "",
         _table(rows, [Column("view", "view"), Column("reason", "reason"), Column("means", "what it means"), Column("n", "n", fmt=",d")]), "",
         f"Rows left out because they would carry two different gold labels: {_n(st.dropped_rows)} in "
         f"`stance_classification`, {_n(sm.dropped_rows)} in `stance_modality` (two modalities), "
-        f"{_n(rel.dropped_rows)} in `relation_classification`.", "",
+        f"{_n(rel.dropped_rows)} in `relation_classification`, {_n(rm.dropped_rows)} in `relation_modality` "
+        "(two modalities).", "",
         f"`ner` keeps the outermost of overlapping mentions: {_n(ner.nested_dropped)} nested "
         f"mention{'s' if ner.nested_dropped != 1 else ''} and {_n(ner.crossing_dropped)} crossing "
         f"mention{'s' if ner.crossing_dropped != 1 else ''} have no tags (they stay in the `mentions` config).",
@@ -231,17 +240,32 @@ def _left_out(s: Any) -> str:
 
 
 def _folds(s: Any) -> str:
-    from geostance.build import VIEW_CONFIGS
+    from geostance.build import MODALITY_VIEWS, PAIR_VIEWS, VIEW_CONFIGS
 
+    pair_views = [v for v in VIEW_CONFIGS if v in PAIR_VIEWS or v in MODALITY_VIEWS]
     rows = []
     for f in range(views.FOLDS):
-        row: dict[str, Any] = {"fold": f, "sentences": s.fold_sentences[f] if f < len(s.fold_sentences) else 0}
-        for v in VIEW_CONFIGS:
-            row[v] = s.fold_rows[v].get(f, 0)
+        row: dict[str, Any] = {"fold": f}
+        row.update({v: s.fold_rows[v].get(f, 0) for v in pair_views})
         rows.append(row)
-    cols = [Column("fold", "fold"), Column("sentences", "sentences", fmt=",d")] + [Column(v, f"`{v}` rows", fmt=",d") for v in VIEW_CONFIGS]
+    pair_table = _table(rows, [Column("fold", "`fold`")] + [Column(v, f"`{v}` rows", fmt=",d") for v in pair_views])
+    rows = []
+    for f in range(views.FOLDS):
+        row = {"fold": f, "sentences": s.fold_sentences[f] if f < len(s.fold_sentences) else 0}
+        row.update({v: s.sentence_fold_rows[v].get(f, 0) for v in pair_views})
+        row["ner"] = s.fold_rows["ner"].get(f, 0)
+        rows.append(row)
+    sentence_table = _table(rows, [Column("fold", "sentence fold"), Column("sentences", "sentences", fmt=",d")]
+                            + [Column(v, f"`{v}` rows", fmt=",d") for v in pair_views] + [Column("ner", "`ner` rows", fmt=",d")])
+    docs = len(s.documents)
+    lodo = (f"Leave-one-document-out applies: {_n(docs)} documents." if docs > 1 else
+            "Leave-one-document-out does not apply yet: the build has one document.")
     return (
-        f"k = {views.FOLDS} folds over sentences, shuffled with seed {views.FOLD_SEED}:\n\n" + _table(rows, cols)
+        f"k = {views.FOLDS} folds, seed {views.FOLD_SEED}.\n\n"
+        "Pair-disjoint folds (the `fold` column of the pair views; the headline protocol): rows per fold.\n\n"
+        + pair_table + "\n\n"
+        "Sentence folds (the `sentence_fold` column of the pair views, the `fold` column of `ner`): sentences and "
+        "rows per fold.\n\n" + sentence_table + "\n\n" + lodo
     )
 
 
@@ -382,6 +406,14 @@ def _passes() -> Any:
     return passes
 
 
+def leaderboard_block(root: Path) -> str:
+    """The ``leaderboard`` block: the entries of ``leaderboard/`` beside the
+    dataset folder (:mod:`geostance.leaderboard`)."""
+    from geostance import leaderboard
+
+    return leaderboard.card_block_of(root.resolve().parent / "leaderboard")
+
+
 def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) -> dict[str, str]:
     """The content of every generated block, from the build's statistics
     (and, for ``baselines``, from the baseline results beside the dataset)."""
@@ -397,6 +429,7 @@ def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) ->
         "left-out": _left_out(stats),
         "folds": _folds(stats),
         "baselines": baselines_block(root),
+        "leaderboard": leaderboard_block(root),
         "annotators": _annotators(stats),
         "agreement": agreement_markdown(root, stats.documents),
         "passes": _passes().protocols_markdown(root, stats.documents),

@@ -28,7 +28,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "view": ("geostance.view", "write a self-contained HTML page showing a document's annotations"),
     "score": ("geostance.score", "score predictions against a task view's gold (or a system's annotations end to end), with 95% CIs"),
     "compare": ("geostance.compare", "paired test between two predictions files on a task view: p-value and interval of the difference"),
-    "baselines": ("geostance.baselines", "run every baseline on every task view; write baselines/ results, plots and the CARD.md table"),
+    "baselines": ("geostance.baselines", "run every baseline on every task view; write baselines/, the leaderboard and the CARD.md tables"),
+    "leaderboard": ("geostance.leaderboard", "the leaderboard: validate its entries, print its tables, or add a system's scored run"),
 }
 
 DESCRIPTION = """\

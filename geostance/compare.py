@@ -36,8 +36,8 @@ Exit status: 0 compared, 1 a predictions file (or the gold) cannot be scored,
 """
 EPILOG = """\
 examples:
-  geostance compare stance_classification baselines/predictions/stance_classification/pair-features-lr.jsonl \\
-      baselines/predictions/stance_classification/tfidf-lr.jsonl
+  geostance compare stance_classification baselines/predictions/pair/stance_classification/pair-features-lr.jsonl \\
+      baselines/predictions/pair/stance_classification/tfidf-lr.jsonl
   geostance compare ner a.jsonl b.csv --resamples 100000 --format json
 """
 

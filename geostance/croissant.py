@@ -68,8 +68,8 @@ CONTEXT: dict[str, Any] = {
 DESCRIPTION = (
     "geostance: stance (holder -> target: FAVOR / AGAINST / NEUTRAL) and typed relations between entities in "
     "geopolitical news, annotated in five layers (sentences, mentions, entities, stances, relations), with every "
-    "annotator's raw pass and task views (stance_classification, stance_modality, relation_classification, ner) with "
-    "fixed cross-validation folds. Annotations CC-BY-4.0; the article texts remain the work of their publishers."
+    "annotator's raw pass and task views (stance_classification, stance_modality, relation_classification, relation_modality, "
+    "ner) with fixed cross-validation folds (pair-disjoint and over sentences). Annotations CC-BY-4.0; the article texts remain the work of their publishers."
 )
 
 _TYPES = {"string": "sc:Text", "int32": "sc:Integer", "int64": "sc:Integer", "bool": "sc:Boolean", "float64": "sc:Float"}

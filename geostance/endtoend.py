@@ -147,9 +147,46 @@ def render(result: EndToEnd, output: str) -> str:
     return "\n".join([head, *variants, ci, "", render_text(rows, cols)])
 
 
+class SystemFileError(Exception):
+    """A system's annotation files cannot be scored end to end; the message says why."""
+
+
+def load_system_documents(files: Sequence[Path], root: Path, gold_dir: Path
+                          ) -> list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:
+    """``(doc_id, gold records, system records)`` for each system file (one
+    document per file), validated, paired with the document's gold in
+    ``gold_dir``, sorted by doc_id; raises :class:`SystemFileError`."""
+    from geostance import jsonl, validate
+
+    docs = []
+    seen: dict[str, Path] = {}
+    for path in files:
+        report = validate.validate([path], documents=root / "documents")
+        if report.errors:
+            shown = "\n".join(f"  {f.render()}" for f in [f for f in report.kept if f.severity == "error"][:10])
+            raise SystemFileError(f"{path}: not a valid annotation file ({report.errors} error(s)); "
+                                  f"geostance validate {path} lists them:\n{shown}")
+        system = jsonl.load_records(path)
+        doc_ids = sorted({r["doc_id"] for r in system})
+        if len(doc_ids) != 1:
+            raise SystemFileError(f"{path}: holds {len(doc_ids)} documents; expected one document per file")
+        doc_id = doc_ids[0]
+        if doc_id in seen:
+            raise SystemFileError(f"{path}: document {doc_id!r} is also scored from {seen[doc_id]}; one file per document")
+        seen[doc_id] = path
+        gold_path = gold_dir / f"{doc_id}.jsonl"
+        if not gold_path.is_file():
+            raise SystemFileError(f"{path}: document {doc_id!r} has no gold ({gold_path})")
+        greport = validate.validate([gold_path], documents=root / "documents")
+        if greport.errors:
+            raise SystemFileError(f"gold {gold_path} has {greport.errors} validation error(s); run geostance validate")
+        docs.append((doc_id, jsonl.load_records(gold_path), system))
+    docs.sort(key=lambda d: d[0])
+    return docs
+
+
 def run_score(args: Any) -> int:
     """``geostance score end-to-end FILE...``: validate, pair with gold by doc_id, score, print."""
-    from geostance import jsonl, paths, validate
     from geostance.paths import default_dataset_root
 
     root = args.dataset or default_dataset_root()
@@ -157,38 +194,10 @@ def run_score(args: Any) -> int:
     if not gold_dir.is_dir():
         print(f"geostance score: end-to-end: {gold_dir}: no such folder (the gold annotation files)", file=sys.stderr)
         return 2
-    docs = []
-    seen: dict[str, Path] = {}
-    for path in args.predictions:
-        report = validate.validate([path], documents=root / "documents")
-        if report.errors:
-            print(f"geostance score: {path}: not a valid annotation file ({report.errors} error(s)); "
-                  f"geostance validate {path} lists them:", file=sys.stderr)
-            for f in [f for f in report.kept if f.severity == "error"][:10]:
-                print(f"  {f.render()}", file=sys.stderr)
-            return 1
-        system = jsonl.load_records(path)
-        doc_ids = sorted({r["doc_id"] for r in system})
-        if len(doc_ids) != 1:
-            print(f"geostance score: {path}: holds {len(doc_ids)} documents; expected one document per file", file=sys.stderr)
-            return 1
-        doc_id = doc_ids[0]
-        if doc_id in seen:
-            print(f"geostance score: {path}: document {doc_id!r} is also scored from {seen[doc_id]}; one file per document",
-                  file=sys.stderr)
-            return 1
-        seen[doc_id] = path
-        gold_path = gold_dir / f"{doc_id}.jsonl"
-        if not gold_path.is_file():
-            print(f"geostance score: {path}: document {doc_id!r} has no gold ({gold_path})", file=sys.stderr)
-            return 1
-        greport = validate.validate([gold_path], documents=root / "documents")
-        if greport.errors:
-            print(f"geostance score: gold {gold_path} has {greport.errors} validation error(s); run geostance validate",
-                  file=sys.stderr)
-            return 1
-        docs.append((doc_id, jsonl.load_records(gold_path), system))
-    docs.sort(key=lambda d: d[0])
+    try:
+        docs = load_system_documents(args.predictions, root, gold_dir)
+    except SystemFileError as exc:
+        print(f"geostance score: {exc}", file=sys.stderr)
+        return 1
     print(render(score_documents(docs, args.resamples, args.seed), args.format))
     return 0
-

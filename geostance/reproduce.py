@@ -3,13 +3,17 @@
 Runs, in order, each as its own verb would:
 
 1. ``validate``: the whole dataset (documents, raw annotations, gold);
-2. ``baselines``: every baseline on every task view (the views are derived
-   from the gold exactly as the build derives them), writing ``baselines/``
-   and the results block of ``CARD.md``;
+2. ``baselines``: every baseline on every task view under every protocol
+   (the views are derived from the gold exactly as the build derives them),
+   writing ``baselines/``, ``leaderboard/`` and the results blocks of
+   ``CARD.md``;
 3. ``build``: the Hugging Face dataset under ``dataset/`` (Parquet, the card
    generated from ``CARD.md`` with those results, Croissant, manifest);
 
-and prints the baseline tables last. Stops at the first step that fails and
+and prints the baseline tables last. Every file it writes is a function of
+the committed sources (fit times go to ``baselines/timings.json``, which git
+ignores), so on a clean clone ``git status --porcelain`` is empty afterwards
+(tests/test_reproduce.py). Stops at the first step that fails and
 exits with its status, so a broken annotation never reaches the build.
 Baselines run before the build so that the card the build writes already
 holds their results.

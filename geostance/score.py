@@ -10,18 +10,39 @@ Views and their measures (``geostance score VIEW PREDICTIONS``):
 
 ``stance_classification``
     per-class precision, recall and F1 over FAVOR / AGAINST / NEUTRAL / NONE,
-    accuracy, macro-F1 (:func:`macro_f1`), and the SemEval-2016 Task 6 score
+    accuracy, macro-F1 over the fixed label set (:func:`macro_f1`), and the SemEval-2016 Task 6 score
     F_avg = (F_FAVOR + F_AGAINST) / 2 with counts pooled over all rows
     (:func:`semeval_f_avg`); with ``--per-target`` also F_avg computed per
     target and averaged (:func:`per_target_f_avg`), labelled as such.
 ``relation_classification``
     TACRED micro precision, recall and F1 over every label but NO_RELATION
-    (:func:`tacred_micro`), macro-F1 over relation types
+    (:func:`tacred_micro`), macro-F1 over the relation types
     (:func:`macro_f1_without`), per-type figures, and as a diagnostic only a
     direction-ignored micro score (:func:`direction_ignored_counts`).
+``stance_modality``, ``relation_modality``
+    macro-F1 over the view's modality inventory, accuracy, per-modality figures.
 ``ner``
     exact-span micro precision, recall and F1, overall and by mention type,
     spans read from BIO tags as conlleval reads them (:func:`bio_spans`).
+
+Fixed label sets. Every macro average is over a fixed label set, the view's
+inventory (stance: FAVOR, AGAINST, NEUTRAL, NONE; relations: the relation
+types; modality views: the modalities), in the point estimate and in every
+bootstrap resample alike, a label's F1 taken as 0 where it is neither in
+gold nor predicted (scikit-learn's ``f1_score(labels=<inventory>,
+average="macro", zero_division=0)``). Averaging only the labels present
+would let the interval move with the label set: a resample without the rare
+NEUTRAL would average three labels instead of four.
+
+Undefined ratios. A precision with nothing guessed (0/0), a recall with
+nothing to find and an F1 with neither are **undefined**: the point
+estimate is reported as undefined (``None`` in JSON, "—" in tables) with the
+reference scorer's convention named beside it (the TACRED scorer takes
+P = 1.0, conlleval and scikit-learn 0.0), never as a number; an interval
+is taken over the resamples where the measure is defined, and the number of
+resamples where it is not is reported. The functions of counts below keep
+the reference conventions (they are checked against the reference scorers);
+the scorers mark the undefined cases.
 
 Confidence intervals (:func:`bootstrap`): 95 % percentile intervals from
 seeded bootstrap resamples of *units*. The default unit is the sentence
@@ -51,13 +72,21 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from geostance.labels import MENTION_TYPES, RELATION_NONE, RELATION_VIEW_LABELS, STANCE_NONE, STANCE_VIEW_LABELS
+from geostance.labels import (
+    MENTION_TYPES,
+    MODALITIES,
+    RELATION_NONE,
+    RELATION_VIEW_LABELS,
+    STANCE_MODALITIES,
+    STANCE_NONE,
+    STANCE_VIEW_LABELS,
+)
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 0
 CONFIDENCE = 0.95
 UNITS = ("sentence", "item")
-VIEWS = ("stance_classification", "relation_classification", "ner")
+VIEWS = ("stance_classification", "stance_modality", "relation_classification", "relation_modality", "ner")
 
 FAVOR = STANCE_VIEW_LABELS.index("FAVOR")
 AGAINST = STANCE_VIEW_LABELS.index("AGAINST")
@@ -119,23 +148,28 @@ def accuracy(cm: np.ndarray) -> np.ndarray:
     return _div(np.trace(cm, axis1=-2, axis2=-1), cm.sum(axis=(-2, -1)), 0.0)
 
 
-def macro_f1(cm: np.ndarray) -> np.ndarray:
-    """Macro-F1: the unweighted mean of per-class F1 over the classes that
-    occur in the gold labels or the predictions.
+def macro_f1(cm: np.ndarray, labels: Sequence[int] | None = None) -> np.ndarray:
+    """Macro-F1 over a fixed label set: the unweighted mean of per-class F1
+    over ``labels`` (class indices; default: every class of the matrix).
 
-    A class that is neither in gold nor predicted is left out of the mean
-    (scikit-learn's ``f1_score(average="macro")`` with ``labels=None``), so a
-    perfect system scores 1.0 even where a label is absent; 0 when the
-    matrix is empty.
+    A class of the set that is neither in gold nor predicted has F1 = 0
+    (scikit-learn's ``f1_score(labels=labels, average="macro",
+    zero_division=0)``): the set, and so the denominator of the mean, is the
+    same in every bootstrap resample, so an interval does not move with the
+    labels a resample happens to hold; 0 for an empty set.
 
     >>> cm = np.array([[2, 1, 0], [0, 1, 0], [0, 0, 0]])   # third class absent
-    >>> round(float(macro_f1(cm)), 6)                       # (0.8 + 2/3) / 2
+    >>> round(float(macro_f1(cm)), 6)                       # (0.8 + 2/3 + 0) / 3
+    0.488889
+    >>> round(float(macro_f1(cm, [0, 1])), 6)               # (0.8 + 2/3) / 2
     0.733333
     """
     cm = np.asarray(cm, dtype=np.float64)
     _, _, f1 = per_class_prf(cm)
-    present = (cm.sum(axis=-1) + cm.sum(axis=-2)) > 0
-    return _div((f1 * present).sum(axis=-1), present.sum(axis=-1), 0.0)
+    idx = list(range(cm.shape[-1])) if labels is None else list(labels)
+    if not idx:
+        return np.zeros(cm.shape[:-2])
+    return f1[..., idx].mean(axis=-1)
 
 
 def semeval_f_avg(cm: np.ndarray, favor: int = FAVOR, against: int = AGAINST) -> np.ndarray:
@@ -221,25 +255,49 @@ def _prf_from_counts(correct: np.ndarray, guessed: np.ndarray, gold: np.ndarray,
 
 
 def macro_f1_without(cm: np.ndarray, none: int) -> np.ndarray:
-    """Macro-F1 over the classes other than ``none`` (relation types without
-    NO_RELATION) that occur in gold or predictions.
+    """Macro-F1 over every class but ``none`` (the relation types without
+    NO_RELATION), a fixed set: :func:`macro_f1` with those labels.
 
     Per-type F1 as in :func:`per_class_prf`: a NO_RELATION row predicted as a
     type is a false positive of that type, a type predicted as NO_RELATION a
-    false negative. Types neither in gold nor predicted are left out of the
-    mean (scikit-learn ``f1_score(average="macro", labels=<types present>)``);
-    0 when no type occurs.
+    false negative; a type neither in gold nor predicted has F1 = 0
+    (scikit-learn ``f1_score(average="macro", labels=<types>, zero_division=0)``).
 
     >>> cm = np.array([[2, 0, 1], [1, 1, 0], [1, 0, 4]])   # labels A, B, NA
     >>> round(float(macro_f1_without(cm, 2)), 6)           # F1_A = 4/7, F1_B = 2/3
     0.619048
     """
-    cm = np.asarray(cm, dtype=np.float64)
-    _, _, f1 = per_class_prf(cm)
-    k = cm.shape[-1]
-    keep = np.array([i != none for i in range(k)])
-    present = ((cm.sum(axis=-1) + cm.sum(axis=-2)) > 0) & keep
-    return _div((f1 * present).sum(axis=-1), present.sum(axis=-1), 0.0)
+    k = np.shape(cm)[-1]
+    return macro_f1(cm, [i for i in range(k) if i != none])
+
+
+def undefined_where(values: np.ndarray, undefined: np.ndarray) -> np.ndarray:
+    """``values`` with NaN where ``undefined`` holds (float64).
+
+    >>> undefined_where(np.array([1.0, 0.5]), np.array([True, False])).tolist()
+    [nan, 0.5]
+    """
+    out = np.array(values, dtype=np.float64, copy=True)
+    out[np.asarray(undefined, dtype=bool)] = np.nan
+    return out
+
+
+def honest_prf(correct: np.ndarray, guessed: np.ndarray, gold: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P, R and F1 with 0/0 undefined (NaN): P = correct / guessed, R =
+    correct / gold, F1 = 2 correct / (guessed + gold), which is 2PR / (P + R)
+    wherever P and R are defined, and 0 when one side is empty and the other
+    is not (as the reference scorers give it).
+
+    >>> [None if np.isnan(x) else float(x) for x in honest_prf(np.array(0.), np.array(0.), np.array(3.))]
+    [None, 0.0, 0.0]
+    >>> [round(float(x), 6) for x in honest_prf(np.array(3.), np.array(4.), np.array(6.))]
+    [0.75, 0.5, 0.6]
+    """
+    correct, guessed, gold = (np.asarray(x, dtype=np.float64) for x in (correct, guessed, gold))
+    p = undefined_where(_div(correct, guessed, 0.0), guessed == 0)
+    r = undefined_where(_div(correct, gold, 0.0), gold == 0)
+    f = undefined_where(_div(2.0 * correct, guessed + gold, 0.0), guessed + gold == 0)
+    return p, r, f
 
 
 # ------------------------------------------------------------ spans (NER)
@@ -442,6 +500,25 @@ def resample_counts(distinct: np.ndarray, mult: np.ndarray, resamples: int, rng:
     return out
 
 
+def defined_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float | None, float | None, int]:
+    """The percentile interval of one measure's replicates over those where
+    it is defined (not NaN), and how many are not; ``(None, None, n)`` when
+    none is.
+
+    >>> [round(x, 9) for x in defined_interval(np.array([np.nan, *range(101)]))]
+    [2.5, 97.5, 1]
+    >>> defined_interval(np.array([np.nan, np.nan]))
+    (None, None, 2)
+    """
+    v = np.asarray(values, dtype=np.float64)
+    ok = ~np.isnan(v)
+    n_undefined = int(v.size - np.count_nonzero(ok))
+    if not ok.any():
+        return None, None, n_undefined
+    low, high = percentile_interval(v[ok], confidence)
+    return float(low), float(high), n_undefined
+
+
 def percentile_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
     """The percentile bootstrap interval along axis 0 (Efron and Tibshirani
     1993, *An Introduction to the Bootstrap*, ch. 13): the (1-c)/2 and
@@ -471,6 +548,11 @@ class Scorer(ABC):
     labels: tuple[str, ...] = ()
     headline: tuple[str, ...] = ()
     diagnostics: tuple[str, ...] = ()
+    #: measure -> what the reference scorer reports where the measure is
+    #: undefined (0/0); shown beside "undefined", never used as the value
+    conventions: dict[str, str] = {}
+    #: per-class precision, recall, F1 where undefined, in the reference scorers
+    per_class_convention: str = "scikit-learn (zero_division=0): 0.0"
 
     @abstractmethod
     def variants(self) -> list[str]:
@@ -531,11 +613,17 @@ class ConfusionScorer(Scorer):
     def confusion(self, counts: np.ndarray) -> np.ndarray:
         return np.asarray(counts)[..., : self.k * self.k].reshape(*np.shape(counts)[:-1], self.k, self.k)
 
+    def macro_labels(self) -> list[int]:
+        """The fixed label set of the view's macro-F1 (indices into ``labels``)."""
+        return list(range(self.k))
+
     def per_class(self, counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-        cm = self.confusion(counts)
-        p, r, f = per_class_prf(cm)
+        cm = np.asarray(self.confusion(counts), dtype=np.float64)
+        tp = np.diagonal(cm, axis1=-2, axis2=-1)
+        gold, pred = cm.sum(axis=-1), cm.sum(axis=-2)
+        p, r, f = honest_prf(tp, pred, gold)
         return {lab: {"precision": p[..., i], "recall": r[..., i], "f1": f[..., i],
-                      "support": cm.sum(axis=-1)[..., i], "predicted": cm.sum(axis=-2)[..., i]}
+                      "support": gold[..., i], "predicted": pred[..., i]}
                 for i, lab in enumerate(self.labels)}
 
 
@@ -553,10 +641,12 @@ class StanceScorer(ConfusionScorer):
 
     def variants(self) -> list[str]:
         v = [
-            f"macro_f1: unweighted mean of per-class F1 over {' / '.join(self.labels)} (classes present in gold or predictions)",
+            f"macro_f1: unweighted mean of per-class F1 over the fixed label set {' / '.join(self.labels)} in every "
+            "resample (a label neither in gold nor predicted counts 0)",
             "f_avg: SemEval-2016 Task 6 F_avg = (F_FAVOR + F_AGAINST) / 2, counts pooled over all rows (official eval.pl pooling)",
             "accuracy: correct rows / rows",
-            "per class: P = tp / predicted, R = tp / gold, F1 = 2 tp / (gold + predicted); 0 on a zero denominator",
+            "per class: P = tp / predicted, R = tp / gold, F1 = 2 tp / (gold + predicted); undefined on a zero "
+            "denominator (scikit-learn and eval.pl: 0)",
         ]
         if self.per_target:
             v.append("f_avg_per_target: PER-TARGET MACRO variant (not the official pooling): per target_name, the mean of "
@@ -596,16 +686,24 @@ class RelationScorer(ConfusionScorer):
     labels = RELATION_VIEW_LABELS
     headline = ("micro_f1", "micro_precision", "micro_recall", "macro_f1")
     diagnostics = ("undirected_f1", "undirected_precision", "undirected_recall")
+    conventions = {"micro_precision": "TACRED scorer: 1.0", "undirected_precision": "TACRED scorer: 1.0",
+                   "micro_recall": "TACRED scorer: 0.0", "undirected_recall": "TACRED scorer: 0.0",
+                   "micro_f1": "TACRED scorer: 0.0", "undirected_f1": "TACRED scorer: 0.0"}
 
     @property
     def none(self) -> int:
         return self.labels.index(RELATION_NONE)
 
+    def macro_labels(self) -> list[int]:
+        return [i for i in range(self.k) if i != self.none]
+
     def variants(self) -> list[str]:
         return [
             f"micro P/R/F1: TACRED scorer, micro over every label except {RELATION_NONE}; guessed = pred != NA, "
-            "gold = gold != NA, correct = equal and != NA; P = 1.0 when nothing is guessed, R = 0 when no gold relation",
-            f"macro_f1: unweighted mean of per-type F1 over relation types (not {RELATION_NONE}) present in gold or predictions",
+            "gold = gold != NA, correct = equal and != NA; P is UNDEFINED when nothing is guessed (the TACRED "
+            "scorer takes 1.0), R undefined when there is no gold relation (TACRED: 0)",
+            f"macro_f1: unweighted mean of per-type F1 over the fixed set of the {len(self.labels) - 1} relation types "
+            f"(not {RELATION_NONE}) in every resample (a type neither in gold nor predicted counts 0)",
             "undirected_*: DIAGNOSTIC ONLY, direction ignored: per unordered mention pair, types of both rows as sets "
             "(correct = |gold & pred|), TACRED conventions",
         ]
@@ -623,9 +721,13 @@ class RelationScorer(ConfusionScorer):
     def measures(self, counts: np.ndarray) -> Measures:
         counts = np.asarray(counts, dtype=np.float64)
         cm = self.confusion(counts)
-        p, r, f = tacred_micro(cm, self.none)
+        keep = np.array([i != self.none for i in range(self.k)])
+        correct = (np.diagonal(cm, axis1=-2, axis2=-1) * keep).sum(axis=-1)
+        guessed = (cm.sum(axis=-2) * keep).sum(axis=-1)
+        gold = (cm.sum(axis=-1) * keep).sum(axis=-1)
+        p, r, f = honest_prf(correct, guessed, gold)  # tacred_micro's, with 0/0 undefined
         m0 = self.k * self.k
-        up, ur, uf = _prf_from_counts(counts[..., m0], counts[..., m0 + 1], counts[..., m0 + 2], 1.0)
+        up, ur, uf = honest_prf(counts[..., m0], counts[..., m0 + 1], counts[..., m0 + 2])
         return {"micro_f1": f, "micro_precision": p, "micro_recall": r, "macro_f1": macro_f1_without(cm, self.none),
                 "undirected_f1": uf, "undirected_precision": up, "undirected_recall": ur}
 
@@ -634,6 +736,8 @@ class NerScorer(Scorer):
     view = "ner"
     labels = MENTION_TYPES
     headline = ("micro_f1", "micro_precision", "micro_recall")
+    conventions = {"micro_precision": "conlleval: 0.0", "micro_recall": "conlleval: 0.0", "micro_f1": "conlleval: 0.0"}
+    per_class_convention = "conlleval: 0.0"
 
     def __init__(self, unit: str = "sentence") -> None:
         if unit not in UNITS:
@@ -645,7 +749,8 @@ class NerScorer(Scorer):
             "exact-span micro P/R/F1 (CoNLL-2003 / conlleval): a predicted span is correct when type, start and end "
             "equal a gold span's; counts summed over types (micro), and per type",
             "spans from BIO as conlleval reads them: an I- tag without a preceding B-/I- of the same type starts a span",
-            "P = 0 when nothing is predicted, R = 0 when there is no gold span, F1 = 0 when P + R = 0",
+            "P is UNDEFINED when nothing is predicted and R when there is no gold span (conlleval: 0); "
+            "F1 = 2 correct / (predicted + gold)",
         ]
 
     def contributions(self, rows: Sequence[Mapping[str, Any]], pred: Sequence[Sequence[str]]) -> Contributions:
@@ -660,17 +765,46 @@ class NerScorer(Scorer):
 
     def measures(self, counts: np.ndarray) -> Measures:
         c = np.asarray(counts, dtype=np.float64)
-        by_type = c.reshape(*c.shape[:-1], len(self.labels), 3)
-        p, r, f = span_prf(by_type.sum(axis=-2))
+        tot = c.reshape(*c.shape[:-1], len(self.labels), 3).sum(axis=-2)
+        p, r, f = honest_prf(tot[..., 0], tot[..., 1], tot[..., 2])  # span_prf's, with 0/0 undefined
         return {"micro_f1": f, "micro_precision": p, "micro_recall": r}
 
     def per_class(self, counts: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
         c = np.asarray(counts, dtype=np.float64)
         by_type = c.reshape(*c.shape[:-1], len(self.labels), 3)
-        p, r, f = span_prf(by_type)
+        p, r, f = honest_prf(by_type[..., 0], by_type[..., 1], by_type[..., 2])
         return {lab: {"precision": p[..., i], "recall": r[..., i], "f1": f[..., i],
                       "support": by_type[..., i, 2], "predicted": by_type[..., i, 1]}
                 for i, lab in enumerate(self.labels)}
+
+
+class ModalityScorer(ConfusionScorer):
+    """``stance_modality`` and ``relation_modality``: every row has a gold
+    relation or stance; its modality is the label."""
+
+    headline = ("macro_f1", "accuracy")
+
+    def __init__(self, view: str, unit: str = "sentence") -> None:
+        super().__init__(unit)
+        self.view = view
+        self.labels = STANCE_MODALITIES if view == "stance_modality" else MODALITIES
+
+    def variants(self) -> list[str]:
+        return [
+            f"macro_f1: unweighted mean of per-modality F1 over the fixed set {' / '.join(self.labels)} in every "
+            "resample (a modality neither in gold nor predicted counts 0)",
+            "accuracy: correct rows / rows",
+            "per modality: P = tp / predicted, R = tp / gold, F1 = 2 tp / (gold + predicted); undefined on a zero "
+            "denominator (scikit-learn: 0)",
+        ]
+
+    def contributions(self, rows: Sequence[Mapping[str, Any]], pred: Sequence[str]) -> Contributions:
+        units, n_units = _units(rows, self.unit)
+        return Contributions(self.k * self.k, len(rows), [self.cells(rows, pred)], None, units, n_units)
+
+    def measures(self, counts: np.ndarray) -> Measures:
+        cm = self.confusion(counts)
+        return {"macro_f1": macro_f1(cm), "accuracy": accuracy(cm)}
 
 
 def scorer_for(view: str, unit: str = "sentence", per_target: bool = False) -> Scorer:
@@ -689,6 +823,8 @@ def scorer_for(view: str, unit: str = "sentence", per_target: bool = False) -> S
         return RelationScorer(unit)
     if view == "ner":
         return NerScorer(unit)
+    if view in ("stance_modality", "relation_modality"):
+        return ModalityScorer(view, unit)
     raise ValueError(f"unknown view {view!r}; expected one of {', '.join(VIEWS)}")
 
 
@@ -697,14 +833,43 @@ def scorer_for(view: str, unit: str = "sentence", per_target: bool = False) -> S
 
 @dataclass
 class Estimate:
-    """A point estimate and its bootstrap interval."""
+    """A point estimate and its bootstrap interval.
 
-    value: float
-    low: float
-    high: float
+    ``value`` is None when the measure is undefined on the sample (a
+    precision with nothing guessed); ``convention`` then names what the
+    reference scorer would print instead. ``low`` and ``high`` are taken over
+    the resamples where the measure is defined (``undefined_resamples`` of
+    the resamples it is not), None when it is defined in none.
+
+    >>> Estimate(0.5, 0.25, 0.75).as_dict()
+    {'value': 0.5, 'ci95': [0.25, 0.75]}
+    >>> Estimate(None, None, None, 1000, "TACRED scorer: 1.0").as_dict()
+    {'value': None, 'ci95': None, 'undefined': 'a ratio with a zero denominator (nothing guessed, nothing to find)', 'convention': 'TACRED scorer: 1.0', 'undefined_resamples': 1000}
+    """
+
+    value: float | None
+    low: float | None
+    high: float | None
+    undefined_resamples: int = 0
+    convention: str | None = None
+
+    @property
+    def defined(self) -> bool:
+        return self.value is not None
 
     def as_dict(self, digits: int = 6) -> dict[str, Any]:
-        return {"value": round(self.value, digits), "ci95": [round(self.low, digits), round(self.high, digits)]}
+        d: dict[str, Any] = {"value": None if self.value is None else round(self.value, digits),
+                             "ci95": None if self.low is None or self.high is None else [round(self.low, digits), round(self.high, digits)]}
+        if self.value is None:
+            d["undefined"] = UNDEFINED
+            if self.convention:
+                d["convention"] = self.convention
+        if self.undefined_resamples:
+            d["undefined_resamples"] = self.undefined_resamples
+        return d
+
+
+UNDEFINED = "a ratio with a zero denominator (nothing guessed, nothing to find)"
 
 
 def _flat(scorer: Scorer, counts: np.ndarray) -> dict[tuple[str, ...], np.ndarray]:
@@ -735,6 +900,7 @@ class ScoreReport:
     confusion: list[list[int]] | None
     labels: tuple[str, ...]
     confidence: float = CONFIDENCE
+    notes: list[str] = field(default_factory=list)
 
     def bootstrap_line(self) -> str:
         return (f"95% CI: percentile bootstrap, {self.resamples:,} resamples of {self.n_units:,} "
@@ -755,6 +921,8 @@ class ScoreReport:
                           for lab, c in self.per_class.items()}
         if self.confusion is not None:
             d["confusion_matrix"] = {"labels": list(self.labels), "rows_gold_columns_predicted": self.confusion}
+        if self.notes:
+            d["notes"] = list(self.notes)
         return d
 
 
@@ -780,31 +948,49 @@ def score_rows(scorer: Scorer, rows: Sequence[Mapping[str, Any]], pred: Sequence
     contrib = scorer.contributions(rows, pred)
     totals = contrib.totals()
     point = _flat(scorer, totals)
-    lo: dict[tuple[str, ...], float] = {}
-    hi: dict[tuple[str, ...], float] = {}
+    lo: dict[tuple[str, ...], float | None] = {}
+    hi: dict[tuple[str, ...], float | None] = {}
+    nans: dict[tuple[str, ...], int] = {}
     if resamples > 0:
         distinct, mult = contrib.distinct()
         reps = resample_counts(distinct, mult, resamples, np.random.default_rng(seed))
         flat = _flat(scorer, reps)
-        keys = list(flat)
-        l, h = percentile_interval(np.stack([flat[k] for k in keys], axis=1))
-        lo = dict(zip(keys, l.tolist()))
-        hi = dict(zip(keys, h.tolist()))
+        for key, values in flat.items():
+            lo[key], hi[key], nans[key] = defined_interval(values)
 
-    def est(key: tuple[str, ...]) -> Estimate:
+    def est(key: tuple[str, ...], convention: str | None) -> Estimate:
         v = float(point[key])
-        return Estimate(v, lo.get(key, v), hi.get(key, v))
+        if np.isnan(v):
+            return Estimate(None, lo.get(key), hi.get(key), nans.get(key, 0), convention)
+        return Estimate(v, lo.get(key, v), hi.get(key, v), nans.get(key, 0))
 
-    scores = {k: est(("scores", k)) for k in scorer.headline}
-    diags = {k: est(("scores", k)) for k in scorer.diagnostics}
+    def est_score(k: str) -> Estimate:
+        return est(("scores", k), scorer.conventions.get(k))
+
+    scores = {k: est_score(k) for k in scorer.headline}
+    diags = {k: est_score(k) for k in scorer.diagnostics}
     per_class: dict[str, dict[str, Any]] = {}
     for lab, d in scorer.per_class(totals).items():
         per_class[lab] = {"support": int(d["support"]), "predicted": int(d["predicted"]),
-                          **{k: est(("per_class", lab, k)) for k in ("precision", "recall", "f1")}}
+                          **{k: est(("per_class", lab, k), scorer.per_class_convention) for k in ("precision", "recall", "f1")}}
     cm = scorer.confusion(totals)
     return ScoreReport(scorer.view, scorer.variants(), len(rows), scorer.unit, contrib.n_units,
                        resamples, seed, scores, diags, per_class, None if cm is None else cm.astype(int).tolist(),
-                       scorer.labels)
+                       scorer.labels, notes=macro_notes(scorer, per_class))
+
+
+def macro_notes(scorer: Scorer, per_class: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What a reader must know about a macro-F1 over a fixed label set: the
+    labels of the set without a gold row, which count 0 for every system."""
+    if "macro_f1" not in scorer.headline or not isinstance(scorer, ConfusionScorer):
+        return []
+    fixed = [scorer.labels[i] for i in scorer.macro_labels()]
+    absent = [lab for lab in fixed if per_class[lab]["support"] == 0]
+    if not absent:
+        return []
+    k, n = len(fixed), len(absent)
+    return [f"macro_f1: {n} of {k} labels of the fixed set have no gold row ({', '.join(absent)}); they count 0 for "
+            f"every system, so a perfect system scores {k - n}/{k} = {(k - n) / k:.3f}"]
 
 
 # ------------------------------------------------------------ paired comparison
@@ -813,20 +999,29 @@ def score_rows(scorer: Scorer, rows: Sequence[Mapping[str, Any]], pred: Sequence
 @dataclass
 class Comparison:
     """Two systems on the same rows, one measure: the difference A - B, its
-    paired-bootstrap interval and the approximate-randomisation p-value."""
+    paired-bootstrap interval and the approximate-randomisation p-value.
+    Where the measure is undefined for either system (a precision with
+    nothing guessed), ``delta``, the interval and ``p_value`` are None."""
 
     measure: str
-    a: float
-    b: float
-    delta: float
-    low: float
-    high: float
-    p_value: float
+    a: float | None
+    b: float | None
+    delta: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
 
     def as_dict(self, digits: int = 6) -> dict[str, Any]:
-        return {"measure": self.measure, "a": round(self.a, digits), "b": round(self.b, digits),
-                "delta": round(self.delta, digits), "delta_ci95": [round(self.low, digits), round(self.high, digits)],
-                "p_value": round(self.p_value, digits)}
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(x, digits)
+
+        d = {"measure": self.measure, "a": r(self.a), "b": r(self.b), "delta": r(self.delta),
+             "delta_ci95": None if self.low is None or self.high is None else [r(self.low), r(self.high)],
+             "p_value": r(self.p_value)}
+        if self.delta is None:
+            d["undefined"] = "the measure is undefined for " + ("both systems" if self.a is None and self.b is None
+                                                                 else "system A" if self.a is None else "system B")
+        return d
 
 
 def paired_test(scorer: Scorer, rows: Sequence[Mapping[str, Any]], pred_a: Sequence[Any], pred_b: Sequence[Any],
@@ -840,15 +1035,18 @@ def paired_test(scorer: Scorer, rows: Sequence[Mapping[str, Any]], pred_a: Seque
     interval is the percentile interval of delta over paired bootstrap
     resamples (the same units drawn for A and B; Koehn 2004). Both use the
     scorer's unit (sentence by default) and ``resamples`` draws each, seeded.
-    p-values are per measure, not corrected for multiple comparisons.
+    p-values are per measure, not corrected for multiple comparisons. A
+    measure undefined for either system (nothing guessed) is not compared;
+    randomisations or resamples where it is undefined for a side are left
+    out of the count.
 
     >>> rows = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": "FAVOR" if i % 2 else "AGAINST"}
     ...         for i in range(40)]
     >>> good = [r["label"] for r in rows]
     >>> bad = ["FAVOR"] * 40
     >>> c = paired_test(scorer_for("stance_classification"), rows, good, bad, 2000)[0]
-    >>> c.measure, round(c.delta, 4), c.p_value < 0.001
-    ('macro_f1', 0.6667, True)
+    >>> c.measure, round(c.delta, 4), c.p_value < 0.001    # over the 4 labels: (1 + 1 + 0 + 0)/4 - (2/3)/4
+    ('macro_f1', 0.3333, True)
     """
     ca = scorer.contributions(rows, pred_a)
     cb = scorer.contributions(rows, pred_b)
@@ -877,11 +1075,17 @@ def paired_test(scorer: Scorer, rows: Sequence[Mapping[str, Any]], pred_a: Seque
         swapped_b[lo:lo + n] = tot_b - shift
     ar_a, ar_b = scorer.measures(swapped_a), scorer.measures(swapped_b)
     for name in scorer.headline:
-        delta = float(point_a[name] - point_b[name])
-        l, h = percentile_interval(boot_a[name] - boot_b[name])
+        a, b = float(point_a[name]), float(point_b[name])
+        if np.isnan(a) or np.isnan(b):
+            out.append(Comparison(name, None if np.isnan(a) else a, None if np.isnan(b) else b, None, None, None, None))
+            continue
+        delta = a - b
+        l, h, _ = defined_interval(boot_a[name] - boot_b[name])
+        # randomisations where the measure is undefined for a swapped system are left out of the count
         d_r = np.abs(ar_a[name] - ar_b[name])
-        p = (1 + int(np.count_nonzero(d_r >= abs(delta) - 1e-12))) / (resamples + 1)
-        out.append(Comparison(name, float(point_a[name]), float(point_b[name]), delta, float(l), float(h), p))
+        d_r = d_r[~np.isnan(d_r)]
+        p = (1 + int(np.count_nonzero(d_r >= abs(delta) - 1e-12))) / (d_r.size + 1)
+        out.append(Comparison(name, a, b, delta, l, h, p))
     return out
 
 
@@ -902,7 +1106,11 @@ def fmt_ci(e: Estimate) -> str:
 
     >>> fmt_ci(Estimate(0.5, 0.25, 0.75))
     '0.500 [0.250, 0.750]'
+    >>> fmt_ci(Estimate(None, None, None, 10, "TACRED scorer: 1.0"))
+    'undefined (TACRED scorer: 1.0)'
     """
+    if e.value is None:
+        return "undefined" + (f" ({e.convention})" if e.convention else "")
     return f"{fmt(e.value)} [{fmt(e.low)}, {fmt(e.high)}]"
 
 
@@ -910,7 +1118,10 @@ def fmt_ci(e: Estimate) -> str:
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "stance_classification": ("id", "doc_id", "sentence_id", "holder_id", "target_id", "target_name", "label", "fold"),
+    "stance_modality": ("id", "doc_id", "sentence_id", "holder_id", "target_id", "stance_label", "label", "fold"),
     "relation_classification": ("id", "doc_id", "sentence_id", "head_mention_id", "tail_mention_id", "label", "fold"),
+    "relation_modality": ("id", "doc_id", "sentence_id", "head_mention_id", "tail_mention_id", "relation_type", "label",
+                          "fold"),
     "ner": ("id", "doc_id", "sentence_id", "tokens", "tags", "fold"),
 }
 
@@ -951,7 +1162,9 @@ def gold_views(root: Path, which: Sequence[str] = VIEWS) -> tuple[dict[str, list
         text = text_file.read_bytes().decode("utf-8") if text_file.is_file() else None
         docs.append(views.Doc.from_records(doc_id, text, jsonl.load_records(p)))
     folds = views.assign_folds([(d.doc_id, len(d.sentences)) for d in docs])
-    fns = {"stance_classification": views.stance_rows, "relation_classification": views.relation_rows, "ner": views.ner_rows}
+    fns = {"stance_classification": views.stance_rows, "stance_modality": views.stance_modality_rows,
+           "relation_classification": views.relation_rows, "relation_modality": views.relation_modality_rows,
+           "ner": views.ner_rows}
     out: dict[str, list[dict[str, Any]]] = {}
     for v in which:
         rows: list[dict[str, Any]] = []
@@ -1028,21 +1241,30 @@ TITLES = {
 def _tables(report: ScoreReport) -> list[tuple[str, list[dict[str, Any]], list[Any]]]:
     from geostance.tables import Column
 
-    rows = [{"measure": TITLES.get(k, k), "value": e.value, "ci": f"[{fmt(e.low)}, {fmt(e.high)}]"}
+    def ci(e: Estimate) -> str | None:
+        if e.low is None or e.high is None:
+            return None
+        return f"[{fmt(e.low)}, {fmt(e.high)}]" + (f" ({e.undefined_resamples:,} resamples undefined)" if e.undefined_resamples else "")
+
+    rows = [{"measure": TITLES.get(k, k), "value": e.value, "ci": ci(e),
+             "note": f"undefined: nothing guessed or nothing to find ({e.convention})" if e.value is None else None}
             for k, e in [*report.scores.items(), *report.diagnostics.items()]]
-    cols = [Column("measure", "measure"), Column("value", "score"), Column("ci", "95% CI", align="right")]
+    cols = [Column("measure", "measure"), Column("value", "score"), Column("ci", "95% CI", align="right"),
+            Column("note", "note", missing="")]
     per = []
     for lab, c in report.per_class.items():
         absent = c["support"] == 0 and c["predicted"] == 0  # neither in gold nor predicted: no figure
         per.append({"label": lab, "support": c["support"], "predicted": c["predicted"],
                     "p": None if absent else c["precision"].value, "r": None if absent else c["recall"].value,
                     "f1": None if absent else c["f1"].value,
-                    "ci": None if absent else f"[{fmt(c['f1'].low)}, {fmt(c['f1'].high)}]"})
+                    "ci": None if absent else ci(c["f1"])})
     what = "type" if report.view == "ner" else "label"
     unit = "spans" if report.view == "ner" else "rows"
     pcols = [Column("label", what), Column("support", f"gold {unit}"), Column("predicted", f"predicted {unit}"),
              Column("p", "P"), Column("r", "R"), Column("f1", "F1"), Column("ci", "F1 95% CI", align="right")]
-    return [("scores", rows, cols), (f"per {what} (—: absent from gold and predictions, left out of macro averages)", per, pcols)]
+    return [("scores", rows, cols),
+            (f"per {what} (—: undefined, a zero denominator; a {what} absent from gold and predictions counts 0 in "
+             "macro averages)", per, pcols)]
 
 
 def render_report(report: ScoreReport, output: str, source: str = "") -> str:
@@ -1076,12 +1298,15 @@ DESCRIPTION = """\
 Score a predictions file against the gold rows of a task view, with 95%
 bootstrap confidence intervals, and print which metric variant each score is.
 
-  stance_classification    per-class P/R/F1, accuracy, macro-F1 over FAVOR,
-                           AGAINST, NEUTRAL, NONE, and SemEval-2016 Task 6
-                           F_avg = (F_FAVOR + F_AGAINST) / 2 pooled over all
-                           rows (--per-target adds the per-target macro variant)
+  stance_classification    per-class P/R/F1, accuracy, macro-F1 over the fixed
+                           set FAVOR, AGAINST, NEUTRAL, NONE, and SemEval-2016
+                           Task 6 F_avg = (F_FAVOR + F_AGAINST) / 2 pooled over
+                           all rows (--per-target adds the per-target variant)
+  stance_modality,         macro-F1 over the fixed modality inventory, accuracy,
+  relation_modality        per-modality P/R/F1
   relation_classification  TACRED micro P/R/F1 over all labels but NO_RELATION
-                           (P = 1.0 when nothing is guessed), macro-F1 over
+                           (P undefined when nothing is guessed; the TACRED
+                           scorer prints 1.0), macro-F1 over the fixed set of
                            relation types, a direction-ignored diagnostic
   ner                      exact-span micro P/R/F1 overall and per type, spans
                            read from BIO as conlleval reads them
@@ -1093,6 +1318,11 @@ the columns id,label (for ner, the label is the list of BIO tags; in CSV the
 tags separated by spaces). Rows are matched by id; missing, duplicate or
 unknown ids and unknown labels are errors naming the lines.
 
+Every macro average is over the view's whole inventory, in the point
+estimate and every resample; a ratio with a zero denominator (a precision
+with nothing guessed) is reported as undefined, with the reference scorer's
+convention beside it, never as a number.
+
 Gold: the views derived from the dataset's gold annotations (as the build
 derives them), or --gold FILE (view rows as JSONL, or a built Parquet file).
 
@@ -1101,7 +1331,7 @@ Exit status: 0 scored, 1 the predictions (or gold) cannot be scored,
 """
 EPILOG = """\
 examples:
-  geostance score stance_classification baselines/predictions/stance_classification/tfidf-lr.jsonl
+  geostance score stance_classification baselines/predictions/pair/stance_classification/tfidf-lr.jsonl
   geostance score relation_classification preds.csv --format markdown
   geostance score ner preds.jsonl --unit item --resamples 10000
   geostance score end-to-end my-system.jsonl

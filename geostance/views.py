@@ -23,13 +23,21 @@ document and its text) and the fold table:
 
 ``relation_classification`` (:func:`relation_rows`)
     One row per sentence and ordered pair (head, tail) of mentions of
-    distinct entities in the sentence. The label is the type of the gold
-    relation from that head mention to that tail mention when the sentence is
-    among its evidence sentences, else ``labels.RELATION_NONE``. A symmetric
-    type labels only its stored direction; the reverse row is
-    ``RELATION_NONE``. The gold relation's modality is kept in ``modality``
-    (null on ``RELATION_NONE`` rows) so users can drop or keep NEGATED and
-    HYPOTHETICAL relations.
+    distinct entities in the sentence, with each mention's entity (id and
+    name). The label is the type of the gold relation from that head mention
+    to that tail mention when the sentence is among its evidence sentences,
+    else ``labels.RELATION_NONE``. A symmetric type labels only its stored
+    direction; the reverse row is ``RELATION_NONE``. The view has no modality
+    column: a relation's modality exists only where the relation does, so
+    such a column would be null exactly on the ``RELATION_NONE`` rows and give
+    the label away. A NEGATED or HYPOTHETICAL relation keeps its type as label.
+
+``relation_modality`` (:func:`relation_modality_rows`)
+    The rows of ``relation_classification`` that carry a gold relation, with
+    its type as an input (``relation_type``) and its modality
+    (``labels.MODALITIES``) as the label, on a row with the same ``id``. A row
+    whose gold relations (one type, several records: say two sources) carry
+    different modalities is left out.
 
 ``ner`` (:func:`ner_rows`)
     One row per sentence: tokens (:func:`tokenize`, split further at every
@@ -43,14 +51,34 @@ carry two different gold labels, the row is left out of its view (it has no
 single right answer) and the records it would have carried are counted as
 ``conflicting-labels-on-row`` unless another row carries them.
 
-Folds (:func:`assign_folds`): k = :data:`FOLDS` cross-validation folds over
-sentences, so no sentence is split across folds and a sentence has the same
-fold in every view. Each document's sentences are shuffled on their own, by
-a Fisher-Yates shuffle driven by ``random.Random(s).random()`` (a sequence
-Python guarantees stable across versions) with ``s`` the first 8 bytes of
-``sha256("<FOLD_SEED>:<doc_id>")``, and dealt round-robin starting at fold
-``s % k``. A document's folds are therefore balanced (sizes differ by at
-most one) and never change when other documents are added or removed.
+Folds. Every row of a view has a ``fold`` (its view's headline protocol) and
+the pair views a ``sentence_fold`` too:
+
+* ``fold`` of the pair views (stance and relation classification and their
+  modality views) is **pair-disjoint** (:func:`pair_fold`): the fold of the
+  row's unordered pair of entities, by their names (case-folded, white space
+  collapsed), ``int.from_bytes(sha256("<FOLD_SEED>:<a>\\x1f<b>")[:8]) % k``
+  with ``a <= b``. All rows of one entity pair, in either direction, in every
+  sentence and every document, share a fold, in every pair view: no
+  holder-target or head-tail pair is in the training and the test part of a
+  fold, so a model cannot score by remembering what a pair had. Entities of
+  two documents with the same name are the same pair. A pair's fold depends
+  on nothing but its names, so adding documents never moves a pair; the
+  folds are not balanced by construction (the card gives their sizes), and
+  a sentence's rows may lie in several folds.
+* ``sentence_fold`` of the pair views, and ``fold`` of ``ner``, are folds
+  over sentences (:func:`assign_folds`), the second, labelled protocol of the
+  pair views: no sentence is split across folds and a sentence has the same
+  sentence fold in every view, but one pair occurs in the training and the
+  test part of a fold whenever it occurs in two sentences. Each document's
+  sentences are shuffled on their own, by a Fisher-Yates shuffle driven by
+  ``random.Random(s).random()`` (a sequence Python guarantees stable across
+  versions) with ``s`` the first 8 bytes of ``sha256("<FOLD_SEED>:<doc_id>")``,
+  and dealt round-robin starting at fold ``s % k``. A document's sentence
+  folds are balanced (sizes differ by at most one) and never change when
+  other documents are added or removed.
+* With more than one document, leave-one-document-out groups the rows by
+  ``doc_id``; it needs no column.
 """
 
 from __future__ import annotations
@@ -63,6 +91,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
@@ -85,6 +114,11 @@ STANCE_MODALITY_REASONS: dict[str, str] = {
     "not-in-stance_classification": "no row of `stance_classification` carries the stance (see its reasons)",
     "without-modality": "a stance of schema 1.0, which has no modality",
     "conflicting-modalities-on-row": "every row that carries it also carries a gold stance of the same label with another modality, so the row is left out",
+}
+#: reasons a gold relation has no row in ``relation_modality``, in the order they are tested
+RELATION_MODALITY_REASONS: dict[str, str] = {
+    "not-in-relation_classification": "no row of `relation_classification` carries the relation (see its reasons)",
+    "conflicting-modalities-on-row": "the row that carries it also carries a gold relation of the same type with another modality, so the row is left out",
 }
 #: reasons a gold relation has no row in ``relation_classification``, in the order they are tested
 RELATION_REASONS: dict[str, str] = {
@@ -188,6 +222,30 @@ class Folds:
         True
         """
         return cls({doc_id: 0}, {doc_id: n}, document_folds(doc_id, n, k, seed), k, seed)
+
+
+def pair_key(a: str, b: str) -> str:
+    """The unordered key of an entity pair: both names case-folded, white space
+    collapsed, in sorted order, joined by U+001F.
+
+    >>> pair_key("Russia", "the  West") == pair_key("THE WEST", "russia")
+    True
+    """
+    x, y = " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    return f"{x}\x1f{y}" if x <= y else f"{y}\x1f{x}"
+
+
+@lru_cache(maxsize=1 << 16)
+def pair_fold(a: str, b: str, k: int = FOLDS, seed: int = FOLD_SEED) -> int:
+    """The pair-disjoint fold of the entity pair named ``a`` and ``b`` (either
+    order): ``int.from_bytes(sha256(f"{seed}:{pair_key(a, b)}")[:8]) % k``.
+
+    >>> pair_fold("China", "Russia") == pair_fold("russia", "China") == int.from_bytes(
+    ...     hashlib.sha256("13:china\\x1frussia".encode()).digest()[:8], "big") % 5
+    True
+    """
+    h = hashlib.sha256(f"{seed}:{pair_key(a, b)}".encode()).digest()
+    return int.from_bytes(h[:8], "big") % k
 
 
 def document_folds(doc_id: str, n: int, k: int = FOLDS, seed: int = FOLD_SEED) -> bytes:
@@ -336,13 +394,16 @@ class ViewStats:
 #: give the same rows as tuples in this order.
 STANCE_COLUMNS: tuple[str, ...] = (
     "id", "doc_id", "sentence_id", "text", "holder_id", "holder_name", "holder_type", "holder_spans",
-    "target_id", "target_name", "target_type", "target_spans", "label", "fold",
+    "target_id", "target_name", "target_type", "target_spans", "label", "fold", "sentence_fold",
 )
-STANCE_MODALITY_COLUMNS: tuple[str, ...] = STANCE_COLUMNS[:-2] + ("stance_label", "label", "fold")
+STANCE_MODALITY_COLUMNS: tuple[str, ...] = STANCE_COLUMNS[:-3] + ("stance_label", "label", "fold", "sentence_fold")
 RELATION_COLUMNS: tuple[str, ...] = (
-    "id", "doc_id", "sentence_id", "text", "head_mention_id", "head_start", "head_end", "head_text", "head_type",
-    "tail_mention_id", "tail_start", "tail_end", "tail_text", "tail_type", "label", "modality", "fold",
+    "id", "doc_id", "sentence_id", "text",
+    "head_mention_id", "head_start", "head_end", "head_text", "head_type", "head_entity_id", "head_entity_name",
+    "tail_mention_id", "tail_start", "tail_end", "tail_text", "tail_type", "tail_entity_id", "tail_entity_name",
+    "label", "fold", "sentence_fold",
 )
+RELATION_MODALITY_COLUMNS: tuple[str, ...] = RELATION_COLUMNS[:-3] + ("relation_type", "label", "fold", "sentence_fold")
 NER_COLUMNS: tuple[str, ...] = ("id", "doc_id", "sentence_id", "tokens", "token_starts", "token_ends", "tags", "fold")
 
 #: joins the two arguments in the id of a pair row: ``<doc_id>/<sentence_id>/<first>><second>``
@@ -359,28 +420,28 @@ class PairBatch:
     mention) of one sentence, and the columns of a row are those of its
     sentence and of its two parts, so they are stored once each.
 
-    ``sentences``: ``(doc_id, sentence_id, text, fold)``;
+    ``sentences``: ``(doc_id, sentence_id, text, sentence fold)``;
     ``parts``: ``(id prefix, *argument columns)`` with ``part_width`` argument
     columns, the first the argument's id; ``rows``: ``(sentence index, first
-    part index, second part index, *row columns)``. The row's columns are, in
-    order: its id (the first part's prefix, :data:`ID_JOIN`, the second part's
-    id), doc_id, sentence_id, text, the first part's argument columns, the
-    second's, the row columns, fold (:meth:`tuples`).
+    part index, second part index, *row columns)``, the last row column the
+    row's (pair) fold. The row's columns are, in order: its id (the first
+    part's prefix, :data:`ID_JOIN`, the second part's id), doc_id,
+    sentence_id, text, the first part's argument columns, the second's, the
+    row columns, the sentence fold (:meth:`tuples`). ``modality_rows`` are
+    the rows of the view's modality view, over the same sentences and parts.
 
     >>> b = PairBatch(part_width=1)
     >>> b.sentences.append(("d", "s1", "A met B.", 0))
     >>> b.parts += [("d/s1/m1", "m1"), ("d/s1/m2", "m2")]
-    >>> b.rows.append((0, 0, 1, "CONSULT"))
+    >>> b.rows.append((0, 0, 1, "CONSULT", 3))
     >>> b.tuples()
-    [('d/s1/m1>m2', 'd', 's1', 'A met B.', 'm1', 'm2', 'CONSULT', 0)]
+    [('d/s1/m1>m2', 'd', 's1', 'A met B.', 'm1', 'm2', 'CONSULT', 3, 0)]
     """
 
     part_width: int
     sentences: list[tuple[str, str, str | None, int]] = field(default_factory=list)
     parts: list[tuple[Any, ...]] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    #: the rows of the view's modality view (``stance_modality``): same
-    #: sentences and parts, row columns ``(label of the pair view, modality)``
     modality_rows: list[tuple[Any, ...]] = field(default_factory=list)
 
     def modality_batch(self) -> PairBatch:
@@ -504,29 +565,30 @@ def stance_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tupl
             ent = ents[e]
             parts.append((prefix + e, e, ent["name"], ent["type"],
                           [{"start": m["start"] - base, "end": m["end"] - base} for m in present[e]]))
-        here_parts = [(i, p[1], p[3] in _ACTORS) for i, p in enumerate(parts[first:], first)]
+        here_parts = [(i, p[1], p[3] in _ACTORS, p[2]) for i, p in enumerate(parts[first:], first)]
         here = labelled.get(sid)  # holder -> target -> label, on this sentence
-        for hi, h, actor in here_parts:
+        for hi, h, actor, h_name in here_parts:
             if not actor:
                 continue
             of_h = here.get(h) if here else None
             if of_h is None:
-                add_all((si, hi, gi, STANCE_NONE) for gi, g, _ in here_parts if g != h)
+                add_all((si, hi, gi, STANCE_NONE, pair_fold(h_name, g_name)) for gi, g, _, g_name in here_parts if g != h)
                 continue
-            for gi, g, _ in here_parts:
+            for gi, g, _, g_name in here_parts:
                 if g == h:
                     continue
                 label = of_h.get(g, STANCE_NONE)
                 if label is None:  # two different gold labels
                     stats.dropped_rows += 1
                     continue
-                add((si, hi, gi, label))
+                fold = pair_fold(h_name, g_name)
+                add((si, hi, gi, label, fold))
                 if label != STANCE_NONE:
                     ms = modalities[(sid, h, g)]
                     if len(ms) > 1:  # two modalities (or one stance of 1.0 beside one of 1.1)
                         mstats.dropped_rows += 1
                     elif None not in ms:
-                        add_modality((si, hi, gi, label, next(iter(ms))))
+                        add_modality((si, hi, gi, label, next(iter(ms)), fold))
     return batch, stats, mstats
 
 
@@ -539,13 +601,24 @@ def relation_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
     return _as_dicts(RELATION_COLUMNS, batch.tuples(), stats)
 
 
+def relation_modality_rows(doc: Doc, folds: Folds) -> tuple[list[Rec], ViewStats]:
+    """Rows of ``relation_modality`` for one document (see the module doc)."""
+    batch, _, stats = relation_pairs(doc, folds)
+    return _as_dicts(RELATION_MODALITY_COLUMNS, batch.modality_batch().tuples(), stats)
+
+
 def relation_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tuple[PairBatch, ViewStats, ViewStats]:
-    """:func:`relation_rows` in compact form, added to ``batch`` (or a new one):
-    parts are ``(prefix, mention id, start, end, text, type)`` with offsets
-    into the sentence, rows ``(sentence, head part, tail part, label, modality)``."""
-    batch = batch if batch is not None else PairBatch(part_width=5)
+    """:func:`relation_rows` and :func:`relation_modality_rows` in compact
+    form, added to ``batch`` (or a new one): parts are ``(prefix, mention id,
+    start, end, text, type, entity id, entity name)`` with offsets into the
+    sentence, rows ``(sentence, head part, tail part, label, pair fold)`` and
+    modality rows ``(sentence, head part, tail part, type, modality, pair
+    fold)``. Returns the batch and what each of the two views left out."""
+    batch = batch if batch is not None else PairBatch(part_width=7)
     stats = ViewStats()
+    mstats = ViewStats()
     mentions = doc.mention_by_id
+    ents = doc.entity_by_id
     by_sent = doc.by_sentence
 
     gold: dict[tuple[str, str], list[Rec]] = defaultdict(list)
@@ -560,18 +633,23 @@ def relation_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tu
             stats.uncarried["sentence-not-in-evidence"] += 1
         else:
             gold[(a["id"], b["id"])].append(r)
+            continue
+        mstats.uncarried["not-in-relation_classification"] += 1
     conflicted = {k for k, rs in gold.items() if len({r["type"] for r in rs}) > 1}
     for k in conflicted:
         stats.uncarried["conflicting-labels-on-row"] += len(gold[k])
-    # the label and modality of each gold pair: one type on the pair, possibly
-    # several records (say two sources): the modality of the first in id order
-    # (None, None) for a conflicted pair
-    label_of = {k: (None, None) if k in conflicted else (rs[0]["type"], min(rs, key=lambda r: _num(r["id"]))["modality"])
-                for k, rs in gold.items()}
-    none = (RELATION_NONE, None)
+        mstats.uncarried["not-in-relation_classification"] += len(gold[k])
+    # the label of each gold pair (None: two types) and its modality (None:
+    # two modalities among its records, say from two sources)
+    label_of: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for k, rs in gold.items():
+        mods = {r["modality"] for r in rs}
+        if k not in conflicted and len(mods) > 1:
+            mstats.uncarried["conflicting-modalities-on-row"] += len(rs)
+        label_of[k] = (None, None) if k in conflicted else (rs[0]["type"], next(iter(mods)) if len(mods) == 1 else None)
 
     doc_id = doc.doc_id
-    sentences, parts, add = batch.sentences, batch.parts, batch.rows.append
+    sentences, parts, add, add_modality = batch.sentences, batch.parts, batch.rows.append, batch.modality_rows.append
     for s in doc.sentences:
         sid = s["id"]
         ms = by_sent.get(sid)
@@ -582,21 +660,29 @@ def relation_pairs(doc: Doc, folds: Folds, batch: PairBatch | None = None) -> tu
         sentences.append((doc_id, sid, text, folds.of(doc_id, sid)))
         base = s["start"]
         prefix = f"{doc_id}/{sid}/"
-        here_parts = []  # (part index, mention id, entity)
+        here_parts = []  # (part index, mention id, entity, entity name)
         for m in ms:
             a, b = m["start"] - base, m["end"] - base
-            here_parts.append((len(parts), m["id"], m["entity"]))
-            parts.append((prefix + m["id"], m["id"], a, b, None if text is None else text[a:b], m["type"]))
-        for ai, a, a_ent in here_parts:
-            for bi, b, b_ent in here_parts:
+            e = m["entity"]
+            name = ents[e]["name"] if e in ents else e
+            here_parts.append((len(parts), m["id"], e, name))
+            parts.append((prefix + m["id"], m["id"], a, b, None if text is None else text[a:b], m["type"], e, name))
+        for ai, a, a_ent, a_name in here_parts:
+            for bi, b, b_ent, b_name in here_parts:
                 if a_ent == b_ent:
                     continue
-                label, modality = label_of.get((a, b), none) if label_of else none
+                label, modality = label_of.get((a, b), (RELATION_NONE, None)) if label_of else (RELATION_NONE, None)
                 if label is None:  # two different gold types
                     stats.dropped_rows += 1
                     continue
-                add((si, ai, bi, label, modality))
-    return batch, stats, ViewStats()
+                fold = pair_fold(a_name, b_name)
+                add((si, ai, bi, label, fold))
+                if label != RELATION_NONE:
+                    if modality is None:
+                        mstats.dropped_rows += 1
+                    else:
+                        add_modality((si, ai, bi, label, modality, fold))
+    return batch, stats, mstats
 
 
 # ------------------------------------------------------------------ ner view

@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 
 from geostance import baselines as B
 from geostance import cli, score
-from geostance.labels import RELATION_VIEW_LABELS, STANCE_VIEW_LABELS
+from geostance.labels import RELATION_VIEW_LABELS, STANCE_NONE, STANCE_VIEW_LABELS
 from geostance.paths import REPO_ROOT
 
 FIX = Path(__file__).parent / "fixtures" / "score"
@@ -26,15 +26,18 @@ def fixture_views() -> dict[str, list[dict]]:
 
 
 def test_registry_entries_are_complete() -> None:
-    assert list(B.REGISTRY) == ["majority", "stratified", "tfidf-lr", "tfidf-svm", "pair-features-lr", "token-features-lr"]
+    assert list(B.REGISTRY) == ["majority", "stratified", "pair-lookup", "tfidf-lr", "tfidf-svm", "pair-features-lr",
+                                "token-features-lr"]
+    assert [n for n, b in B.REGISTRY.items() if b.trivial] == ["majority", "stratified", "pair-lookup"]
     for name, b in B.REGISTRY.items():
         assert b.name == name and b.description and "\n" not in b.description
         assert b.views and set(b.views) <= set(B.VIEWS)
         assert isinstance(B.make(name), Pipeline)
-    # every view has a majority and a stratified baseline and at least one learned one
+    # every view has a majority and a stratified baseline and at least one learned one; every pair view pair-lookup
     for v in B.VIEWS:
         names = [b.name for b in B.for_view(v)]
-        assert names[:2] == ["majority", "stratified"] and len(names) >= 3
+        assert names[:2] == ["majority", "stratified"] and any(not B.REGISTRY[n].trivial for n in names)
+        assert ("pair-lookup" in names) == (v != "ner")
 
 
 def test_hyperparameters_live_in_the_registry() -> None:
@@ -67,6 +70,45 @@ def test_token_features() -> None:
     assert f["shape=X.X."] == 1.0
 
 
+# ------------------------------------------------------------ pair-lookup
+
+
+def _row(h: str, t: str, fold: int, sfold: int, label: str) -> dict:
+    return {"id": f"d/s{sfold}/{h}>{t}{fold}", "doc_id": "d", "sentence_id": f"s{sfold}", "text": f"{h} and {t}",
+            "holder_id": h, "holder_name": h, "holder_type": "GPE", "holder_spans": [], "target_id": t,
+            "target_name": t, "target_type": "GPE", "target_spans": [], "label": label, "fold": fold, "sentence_fold": sfold}
+
+
+def test_pair_lookup_remembers_pairs_across_sentence_folds_but_not_pair_folds() -> None:
+    """By hand: the pair (A, B) is FAVOR in sentence folds 0 and 1; with
+    sentence folds pair-lookup predicts FAVOR for it in each (seen in the
+    other one); (A, C) and (D, E) were seen only with NONE, (C, B) and (B, C)
+    never: the majority label of the training folds, NONE in every fold. With
+    pair-disjoint folds a pair (either direction) is in one fold only, never
+    seen in training: NONE throughout."""
+    rows = [_row("A", "B", 0, 0, "FAVOR"), _row("A", "B", 0, 1, "FAVOR"), _row("A", "C", 1, 0, "NONE"),
+            _row("A", "C", 1, 1, "NONE"), _row("C", "B", 2, 2, "NONE"), _row("B", "C", 2, 2, "AGAINST"),
+            _row("D", "E", 3, 0, "NONE"), _row("D", "E", 3, 1, "NONE")]
+    by_sentence, _, _ = B.cross_validate("pair-lookup", "stance_classification", rows, column="sentence_fold")
+    by_pair, _, _ = B.cross_validate("pair-lookup", "stance_classification", rows, column="fold")
+    assert by_sentence == ["FAVOR", "FAVOR"] + ["NONE"] * 6
+    assert by_pair == ["NONE"] * 8
+    # ties among a pair's labels go to the first name; the none label never wins when another exists
+    m = B.PairLookup().fit([_row("X", "Y", 0, 0, "")] * 3, ["AGAINST", "FAVOR"] + [STANCE_NONE])
+    assert m.predict([_row("x", "y", 0, 0, "")]) == ["AGAINST"]
+
+
+def test_relation_pair_lookup_keys_mentions_by_their_entity() -> None:
+    """Two mentions of one entity (a name and a pronoun) are one pair."""
+    def rel(head: str, ent: str, label: str) -> dict:
+        return {"head_text": head, "head_entity_name": ent, "tail_text": "Kyiv", "tail_entity_name": "Ukraine",
+                "label": label}
+
+    m = B.PairLookup().fit([rel("Moscow", "Russia", "SUPPORT"), rel("it", "Russia", "NO_RELATION")],
+                           ["SUPPORT", "NO_RELATION"])
+    assert m.predict([rel("it", "Russia", "?"), rel("Paris", "France", "?")]) == ["SUPPORT", "NO_RELATION"]
+
+
 # ------------------------------------------------------------ protocol
 
 
@@ -75,7 +117,7 @@ def test_predictions_are_out_of_fold() -> None:
     # the other folds can never predict it, so any in-fold leak would show
     base = fixture_views()["relation_classification"]
     rows = [dict(r, label=RELATION_VIEW_LABELS[r["fold"]]) for r in base]
-    for name in ("majority", "tfidf-lr", "pair-features-lr"):
+    for name in ("majority", "pair-lookup", "tfidf-lr", "pair-features-lr"):
         preds, _, _ = B.cross_validate(name, "relation_classification", rows)
         assert all(p != r["label"] for p, r in zip(preds, rows)), name
 
@@ -90,7 +132,9 @@ def test_single_label_training_folds_fall_back_and_say_so() -> None:
 def test_fixture_views_all_baselines_give_valid_predictions() -> None:
     views = fixture_views()
     outcomes = B.evaluate(views, resamples=50)
-    assert [(o.view, o.baseline) for o in outcomes] == [(v, b.name) for v in views for b in B.for_view(v)]
+    # the fixture rows have one fold column: pair views are evaluated on it ("pair"), ner on sentence folds
+    assert [(o.view, o.protocol, o.baseline) for o in outcomes] == [
+        (v, "sentence" if v == "ner" else "pair", b.name) for v in views for b in B.for_view(v)]
     for o in outcomes:
         rows = views[o.view]
         assert len(o.predictions) == len(rows)
@@ -105,8 +149,12 @@ def test_fixture_views_all_baselines_give_valid_predictions() -> None:
 
 def test_results_are_deterministic() -> None:
     views = fixture_views()
-    a = B.results_json(B.evaluate(views, resamples=100), views, {"x": "0"}, 100, 0)
-    b = B.results_json(B.evaluate(views, resamples=100), views, {"x": "0"}, 100, 0)
+
+    def results() -> dict:
+        outcomes = B.evaluate(views, resamples=100)
+        return B.results_json(outcomes, views, {"x": "0"}, 100, 0, B.paired_tests(outcomes, views, 200), 200, "0" * 64)
+
+    a, b = results(), results()
     assert B.dumps_json(a) == B.dumps_json(b)
     def keys(x: object) -> set[str]:
         if isinstance(x, dict):
@@ -116,74 +164,222 @@ def test_results_are_deterministic() -> None:
     assert not {k for k in keys(a) if "second" in k or "time" in k}  # timings are kept out of results.json
 
 
+# ------------------------------------------------------------ paired tests and the verdict
+
+
+def test_every_learned_baseline_is_tested_against_majority_and_pair_lookup() -> None:
+    views = fixture_views()
+    outcomes = B.evaluate(views, resamples=20)
+    tests = B.paired_tests(outcomes, views, 500)
+    learned = {(o.view, o.protocol, o.baseline) for o in outcomes if not B.REGISTRY[o.baseline].trivial}
+    assert set(tests) == learned
+    for (view, _, name), t in tests.items():
+        assert set(t) == ({"majority"} if view == "ner" else {"majority", "pair-lookup"})
+        for ref, cs in t.items():
+            assert [c.measure for c in cs] == list(score.scorer_for(view).headline)
+            # the comparison is of these two systems' predictions
+            a = next(o for o in outcomes if (o.view, o.baseline) == (view, name))
+            b = next(o for o in outcomes if (o.view, o.baseline) == (view, ref))
+            first = score.paired_test(score.scorer_for(view), views[view], a.predictions, b.predictions, 500)
+            assert [c.as_dict() for c in cs] == [c.as_dict() for c in first]
+
+
+def _res_with(tests: dict) -> dict:
+    """A results.json of one view and protocol whose learned baseline has the given tests."""
+    base = {"scores": {"macro_f1": {"value": 0.25, "ci95": [0.2, 0.3]}, "f_avg": {"value": 0.0, "ci95": [0.0, 0.0]},
+                       "accuracy": {"value": 0.9, "ci95": [0.8, 0.95]}}}
+    return {"views": {"stance_classification": {"headline_protocol": "pair", "protocols": {"pair": {"baselines": {
+        "majority": base, "pair-lookup": base, "stratified": base, "x-lr": dict(base, paired_tests=tests)}}}}}}
+
+
+def _c(measure: str, a: float, b: float, p: float) -> dict:
+    return {"measure": measure, "a": a, "b": b, "delta": a - b, "delta_ci95": [a - b - 0.1, a - b + 0.1], "p_value": p}
+
+
+def test_verdict_says_plainly_which_baselines_beat_which() -> None:
+    # not better: Δ > 0 but p = 0.15; and worse on accuracy at p = 0.004
+    t = [_c("macro_f1", 0.298, 0.238, 0.15), _c("f_avg", 0.1, 0.0, 0.5), _c("accuracy", 0.85, 0.907, 0.004)]
+    (line,) = B.verdict(_res_with({"majority": t, "pair-lookup": t}))
+    assert line.startswith("- `stance_classification`, pair-disjoint folds (headline), macro-F1: no learned baseline beats "
+                           "`majority` or `pair-lookup` (0.250; pair-lookup has seen no test pair in training")
+    assert "`x-lr` 0.298 (Δ +0.060, p = 0.150)" in line
+    assert "on accuracy, `x-lr` is significantly worse than `majority` (0.900): `x-lr` 0.850 (p = 0.004)" in line
+    # better than majority (p = 0.01), not than pair-lookup
+    good = [_c("macro_f1", 0.4, 0.238, 0.01), _c("f_avg", 0.1, 0.0, 0.5), _c("accuracy", 0.9, 0.9, 1.0)]
+    (line,) = B.verdict(_res_with({"majority": good, "pair-lookup": t}))
+    assert "every learned baseline beats `majority` (0.250) at p < 0.05: `x-lr` 0.400 (Δ +0.162, p = 0.010)" in line
+    assert "no learned baseline beats `pair-lookup` (0.250) at p < 0.05" in line
+    # an undefined measure is not compared, and said so
+    und = [dict(_c("macro_f1", 0.3, 0.2, 0.5), delta=None, delta_ci95=None, p_value=None, undefined="the measure is undefined for system B")]
+    (line,) = B.verdict(_res_with({"majority": und, "pair-lookup": und}))
+    assert "(not compared: the measure is undefined for system B)" in line
+
+
+def test_pair_lookup_under_sentence_folds_is_what_pair_folds_remove() -> None:
+    """On the committed data (the issue's measurement): pair-lookup reaches a stance
+    macro-F1 above majority's with sentence folds, and equals majority with
+    pair-disjoint folds, where it has no pair to remember."""
+    res = json.loads(RESULTS.read_text(encoding="utf-8"))
+    st = res["views"]["stance_classification"]["protocols"]
+    assert res["views"]["stance_classification"]["headline_protocol"] == "pair"
+    pl, mj = (st["pair"]["baselines"][n]["scores"] for n in ("pair-lookup", "majority"))
+    assert pl == mj
+    assert st["sentence"]["baselines"]["pair-lookup"]["scores"]["macro_f1"]["value"] > \
+        st["sentence"]["baselines"]["majority"]["scores"]["macro_f1"]["value"]
+
+
 # ------------------------------------------------------------ outputs and the CLI
 
 
 def _card(path: Path) -> None:
-    path.write_text(f"# Card\n\nintro\n\n{B.CARD_BEGIN}\nold table\n{B.CARD_END}\n\nrest\n", encoding="utf-8")
+    path.write_text(f"# Card\n\nintro\n\n{B.CARD_BEGIN}\nold table\n{B.CARD_END}\n\n<!-- gen:leaderboard -->\nold\n"
+                    "<!-- /gen:leaderboard -->\n\nrest\n", encoding="utf-8")
 
 
-def test_cli_writes_consistent_outputs_and_checks_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """geostance baselines on a synthetic corpus of 2 documents (valid, 1.1),
+    into a temporary repository layout: out/, leaderboard/, CARD.md."""
     from geostance import synth
 
-    root = tmp_path / "ds"
-    synth.generate(root, n_docs=4, seed=2, records_per_doc=60)
-    out = tmp_path / "out"
-    card = tmp_path / "CARD.md"
+    tmp = tmp_path_factory.mktemp("bl")
+    root = tmp / "ds"
+    synth.generate(root, n_docs=2, seed=2, records_per_doc=40)
+    out = tmp / "out"
+    card = tmp / "CARD.md"
     _card(card)
-    args = ["baselines", "--dataset", str(root), "--out", str(out), "--card", str(card), "--resamples", "100"]
-    assert cli.main(args) == 0
-    printed = capsys.readouterr().out
-    assert "all baselines on all views:" in printed and "stance_classification:" in printed
+    args = ["baselines", "--dataset", str(root), "--out", str(out), "--card", str(card), "--resamples", "100",
+            "--paired-resamples", "200"]
+    import contextlib
+    import io
 
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert cli.main(args) == 0
+    return {"root": root, "out": out, "card": card, "args": args, "printed": buf.getvalue(), "lb": tmp / "leaderboard"}
+
+
+def test_cli_writes_consistent_outputs(synthetic_run: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    out, card, printed = synthetic_run["out"], synthetic_run["card"], synthetic_run["printed"]
+    assert "all baselines on all views:" in printed and "stance_classification:" in printed
     assert B.summary(out) in printed  # the tables as printed, re-read from the written files
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert res["bootstrap_resamples"] == 100 and res["seed"] == 0
+    assert res["bootstrap_resamples"] == 100 and res["seed"] == 0 and res["paired_tests"]["resamples"] == 200
     assert res["views"]["relation_classification"]["metric_variants"] == score.scorer_for("relation_classification").variants()
     timings = json.loads((out / "timings.json").read_text(encoding="utf-8"))
     results_md = (out / "RESULTS.md").read_text(encoding="utf-8")
+    assert "fit time" not in results_md and "seconds" not in results_md  # no timing in a committed file
     card_text = card.read_text(encoding="utf-8")
-    assert card_text.startswith("# Card\n\nintro\n\n" + B.CARD_BEGIN) and card_text.endswith(B.CARD_END + "\n\nrest\n")
-    assert "old table" not in card_text
+    assert card_text.startswith("# Card\n\nintro\n\n" + B.CARD_BEGIN) and card_text.endswith("<!-- /gen:leaderboard -->\n\nrest\n")
+    assert "old table" not in card_text and "\nold\n" not in card_text
+    assert "Where the learned baselines beat the trivial ones" in card_text
+    four_docs = False
     for view, entry in res["views"].items():
-        for name, b in entry["baselines"].items():
-            # each score of results.json appears in RESULTS.md's and the card's row of that baseline
-            cells = [B._ci_text(b["scores"][m]) for m in score.scorer_for(view).headline]
-            md_rows = [l for l in results_md.splitlines() if l.startswith(f"| {name} |")]
-            assert any(all(c in l for c in cells) for l in md_rows), (view, name)
-            assert any(all(c in l for c in cells) for l in card_text.splitlines() if l.startswith(f"| {name} |"))
-            png = out / "plots" / B.plot_name(view, name)
-            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-            assert (out / "predictions" / view / f"{name}.jsonl").is_file()
-            assert isinstance(timings["fit_seconds"][view][name], float)
+        assert entry["headline_protocol"] == ("sentence" if view == "ner" else "pair") or not entry["protocols"]
+        four_docs |= "document" in entry["protocols"]  # two documents: leave-one-document-out too
+        for protocol, pe in entry["protocols"].items():
+            for name, b in pe["baselines"].items():
+                # each score of results.json appears in RESULTS.md's and the card's row of that baseline
+                cells = [B._ci_text(b["scores"][m]) for m in score.scorer_for(view).headline]
+                md_rows = [l for l in results_md.splitlines() if l.startswith(f"| {name} |")]
+                assert any(all(c in l for c in cells) for l in md_rows), (view, protocol, name)
+                assert any(all(c in l for c in cells) for l in card_text.splitlines() if l.startswith(f"| {name} |"))
+                assert (out / B.prediction_path(protocol, view, name)).is_file()
+                assert isinstance(timings["fit_seconds"][view][protocol][name], float)
+                if protocol == entry["headline_protocol"]:
+                    png = out / "plots" / B.plot_name(view, name)
+                    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert four_docs
 
     # the saved predictions score to the figures in results.json
-    p = out / "predictions" / "stance_classification" / "pair-features-lr.jsonl"
-    assert cli.main(["score", "stance_classification", str(p), "--dataset", str(root), "--resamples", "100", "--format", "json"]) == 0
+    p = out / B.prediction_path("pair", "stance_classification", "pair-features-lr")
+    assert cli.main(["score", "stance_classification", str(p), "--dataset", str(synthetic_run["root"]), "--resamples",
+                     "100", "--format", "json"]) == 0
     scored = json.loads(capsys.readouterr().out)
-    assert scored["scores"] == res["views"]["stance_classification"]["baselines"]["pair-features-lr"]["scores"]
+    assert scored["scores"] == res["views"]["stance_classification"]["protocols"]["pair"]["baselines"]["pair-features-lr"]["scores"]
 
-    # a second run gives byte-identical results.json and plots; --check agrees
-    first = (out / "results.json").read_bytes()
-    pngs = {q.name: q.read_bytes() for q in (out / "plots").iterdir()}
-    assert cli.main(args) == 0
-    assert (out / "results.json").read_bytes() == first
-    assert {q.name: q.read_bytes() for q in (out / "plots").iterdir()} == pngs
+
+def test_check_passes_then_fails_on_any_altered_output(synthetic_run: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every file the command writes is compared: results.json, RESULTS.md, a
+    predictions file, a plot, a leaderboard entry and table, the card; a stale
+    file it no longer writes is caught too. Each alteration is undone after."""
+    out, card, lb = synthetic_run["out"], synthetic_run["card"], synthetic_run["lb"]
+    check = synthetic_run["args"] + ["--check"]
     capsys.readouterr()
-    check = ["baselines", "--dataset", str(root), "--out", str(out), "--resamples", "100", "--check"]
+    assert cli.main(check) == 0, capsys.readouterr().err
+    pred = out / B.prediction_path("pair", "stance_classification", "pair-features-lr")
+    entry = next((lb / "entries").glob("stance_classification--pair--*.json"))
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    res["views"]["ner"]["protocols"]["sentence"]["baselines"]["majority"]["scores"]["micro_f1"]["value"] = 0.5
+    ids = [json.loads(l)["id"] for l in pred.read_text(encoding="utf-8").splitlines()]
+    edits = {
+        pred: "".join(json.dumps({"id": i, "label": "FAVOR"}) + "\n" for i in ids),  # all FAVOR
+        out / "RESULTS.md": (out / "RESULTS.md").read_text(encoding="utf-8").replace("0.", "1.", 1),
+        out / "results.json": B.dumps_json(res),
+        next((out / "plots").glob("*.png")): "not a plot",
+        entry: entry.read_text(encoding="utf-8").replace('"value": ', '"value": 1', 1),
+        lb / "README.md": "edited\n",
+        card: card.read_text(encoding="utf-8").replace("| tfidf-lr |", "| tfidf-lr (edited) |", 1),  # inside a block
+    }
+    before = {path: path.read_bytes() for path in edits}
+    stray = out / "predictions" / "pair" / "stance_classification" / "old-baseline.jsonl"
+    try:
+        for path, text in edits.items():
+            path.write_text(text, encoding="utf-8")
+        stray.write_text("", encoding="utf-8")
+        capsys.readouterr()
+        assert cli.main(check) == 1
+        err = capsys.readouterr().err
+        for path in edits:
+            assert f"  {path}\n" in err, (path, err)
+        assert "views.ner.protocols.sentence.baselines.majority: differs" in err
+        assert f"{stray} (should not exist)" in err
+        assert f"{len(edits) + 1} output(s) are not what the code produces" in err
+    finally:
+        for path, data in before.items():
+            path.write_bytes(data)
+        stray.unlink(missing_ok=True)
     assert cli.main(check) == 0
-    # a stale file is caught
-    res["views"]["ner"]["baselines"]["majority"]["scores"]["micro_f1"]["value"] = 0.5
-    (out / "results.json").write_text(B.dumps_json(res), encoding="utf-8")
-    capsys.readouterr()
-    assert cli.main(check) == 1
-    assert "views.ner.baselines.majority: differs" in capsys.readouterr().err
+
+
+def test_a_second_run_writes_the_same_bytes_and_removes_stale_files(synthetic_run: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    out, lb = synthetic_run["out"], synthetic_run["lb"]
+
+    def tree() -> dict[str, bytes]:
+        return {str(p): p.read_bytes() for d in (out, lb) for p in sorted(d.rglob("*")) if p.is_file() and p.name != "timings.json"}
+
+    first = tree()
+    stray = out / "predictions" / "sentence" / "ner" / "gone.jsonl"
+    stray.write_text("", encoding="utf-8")
+    # another system's entry: kept, and listed in the table
+    mine = json.loads((lb / "entries" / "ner--sentence--token-features-lr.json").read_text(encoding="utf-8"))
+    mine["system"] = {"name": "someone", "kind": "model", "version": "1", "description": "a tagger trained elsewhere"}
+    mine["protocol"] = {"name": "all-rows", "description": "zero-shot"}
+    mine.pop("paired_tests", None)
+    other = lb / "entries" / "ner--all-rows--someone.json"
+    other.write_text(json.dumps(mine), encoding="utf-8")
+    try:
+        assert cli.main(synthetic_run["args"]) == 0
+        assert not stray.exists() and other.exists()
+        after = tree()
+        after.pop(str(other))
+        readme = after.pop(str(lb / "README.md"))
+        assert b"`someone`" in readme and b"`someone`" not in first.pop(str(lb / "README.md"))
+        assert after == first
+        # an invalid entry of another system is refused, with its problems, and nothing is written
+        other.write_text("{}", encoding="utf-8")
+        capsys.readouterr()
+        assert cli.main(synthetic_run["args"]) == 1
+        assert "ner--all-rows--someone.json" in capsys.readouterr().err
+    finally:
+        other.unlink(missing_ok=True)
+    assert cli.main(synthetic_run["args"]) == 0
 
 
 def test_cli_list_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["baselines", "--list"]) == 0
     out = capsys.readouterr().out
-    assert all(name in out for name in B.REGISTRY)
+    assert all(name in out for name in B.REGISTRY) and "pair-lookup  (trivial;" in out
     assert cli.main(["baselines", "--only", "nope"]) == 2
     assert "unknown baseline 'nope'" in capsys.readouterr().err
 
@@ -193,7 +389,8 @@ def test_card_block_is_the_block_geostance_card_would_write(tmp_path: Path) -> N
     from geostance import card
 
     views = fixture_views()
-    res = B.results_json(B.evaluate(views, ["majority"], resamples=20), views, {}, 20, 0)
+    outcomes = B.evaluate(views, ["majority", "pair-lookup", "tfidf-lr"], resamples=20)
+    res = B.results_json(outcomes, views, {}, 20, 0, B.paired_tests(outcomes, views, 50), 50, "0" * 64)
     (tmp_path / "results.json").write_text(B.dumps_json(res), encoding="utf-8")
     text = f"# Card\n\n{B.CARD_BEGIN}\nold\n{B.CARD_END}\n"
     assert card.block_names(text) == [B.CARD_BLOCK]
@@ -203,7 +400,8 @@ def test_card_block_is_the_block_geostance_card_would_write(tmp_path: Path) -> N
 
 def test_update_card_refuses_a_card_without_markers() -> None:
     with pytest.raises(ValueError, match="no results block"):
-        B.update_card("# Card\n", {"protocol": "", "bootstrap_resamples": 1, "seed": 0, "views": {}})
+        B.update_card("# Card\n", {"protocol": "", "bootstrap_resamples": 1, "seed": 0, "views": {},
+                                   "paired_tests": {"resamples": 1}})
 
 
 # ------------------------------------------------------------ the committed results
@@ -213,26 +411,29 @@ GOLD_DIR = REPO_ROOT / "dataset" / "annotations" / "gold"
 RESULTS = REPO_ROOT / "baselines" / "results.json"
 
 
-def test_committed_results_are_what_the_code_produces() -> None:
-    """baselines/results.json must be exactly what `geostance baselines` computes from the committed gold."""
+def test_committed_outputs_are_what_the_code_produces(capsys: pytest.CaptureFixture[str]) -> None:
+    """baselines/, leaderboard/ and the card's blocks must be exactly what
+    `geostance baselines` computes from the committed gold: --check compares
+    every file it writes."""
     has_gold = any(GOLD_DIR.glob("*.jsonl"))
     if not has_gold and not RESULTS.exists():
         pytest.skip("no gold annotations in dataset/annotations/gold/ and no baselines/results.json yet: nothing to check")
     assert has_gold, "baselines/results.json exists but there is no gold to reproduce it from"
-    assert RESULTS.exists(), "the gold exists but baselines/results.json does not: run geostance baselines"
-    views, sources = score.gold_views(REPO_ROOT / "dataset")
-    res = B.results_json(B.evaluate(views), views, sources, B.RESAMPLES, B.SEED)
-    committed = RESULTS.read_text(encoding="utf-8")
-    assert committed == B.dumps_json(res), "baselines/results.json is stale: run geostance baselines"
-    # RESULTS.md, the plots and the card agree with it
-    md = (REPO_ROOT / "baselines" / "RESULTS.md").read_text(encoding="utf-8")
-    for view, entry in res["views"].items():
-        for name, b in entry["baselines"].items():
-            cells = [B._ci_text(b["scores"][m]) for m in score.scorer_for(view).headline]
-            assert any(all(c in l for c in cells) for l in md.splitlines() if l.startswith(f"| {name} |")), (view, name)
-            assert (REPO_ROOT / "baselines" / "plots" / B.plot_name(view, name)).is_file()
-    card = REPO_ROOT / "CARD.md"
-    if card.is_file() and B.CARD_BEGIN in card.read_text(encoding="utf-8"):
-        text = card.read_text(encoding="utf-8")
-        block = text[text.index(B.CARD_BEGIN):text.index(B.CARD_END) + len(B.CARD_END)]
-        assert block == B.CARD_BEGIN + "\n" + B.card_table(res) + B.CARD_END, "CARD.md's baselines block is stale"
+    rc = cli.main(["baselines", "--check"])
+    assert rc == 0, capsys.readouterr().err
+
+
+def test_a_view_whose_rows_fall_in_one_fold_is_reported_not_crashed() -> None:
+    """A tiny view (one entity pair, one document): the pair protocol has one
+    fold and leave-one-document-out one document, so only the sentence folds
+    are used; with one sentence fold too, nothing is fitted and results say so."""
+    rows = [_row("A", "B", 3, s, lab) for s, lab in ((0, "FAVOR"), (1, "NONE"), (2, "NONE"))]
+    assert B.protocols_for("stance_classification", rows) == ["sentence"]
+    flat = [dict(r, sentence_fold=0) for r in rows]
+    views = {"stance_classification": flat}
+    outcomes = B.evaluate(views, resamples=10)
+    assert outcomes == []
+    res = B.results_json(outcomes, views, {}, 10, 0, {}, 10, "0" * 64)
+    assert res["views"]["stance_classification"]["note"].startswith("every row falls in one fold")
+    assert "every row falls in one fold" in B.results_markdown(res) and "every row falls in one fold" in B.card_table(
+        dict(res, protocol="p", paired_tests={"resamples": 10}))

@@ -30,7 +30,9 @@ EXPECTED_ROWS = {
     "documents": 2, "sentences": 10, "mentions": 28, "entities": 9, "stances": 6, "relations": 13,
     "raw_annotations": 37 + 38 + 28 + 26, "stance_classification": 19 + 7,
     "stance_modality": 0,  # the fixture is of schema 1.0: no stance has a modality
-    "relation_classification": 48 + 23, "ner": 10,
+    "relation_classification": 48 + 23,
+    "relation_modality": 6 + 3,  # the labelled rows of relation_classification (see tests/test_views.py)
+    "ner": 10,
 }
 
 
@@ -97,9 +99,26 @@ def test_manifest_records_every_file_and_the_versions(built):
     assert m["versions"]["pyarrow"] == version("pyarrow") and m["versions"]["datasets"] == version("datasets")
     pins = (REPO_ROOT / "pyproject.toml").read_text()
     assert f'"pyarrow=={version("pyarrow")}"' in pins and f'"datasets=={version("datasets")}"' in pins
-    assert m["folds"] == {"k": 5, "seed": 13, "unit": "sentence"}
+    assert (m["folds"]["k"], m["folds"]["seed"]) == (5, 13) and "pair-disjoint" in m["folds"]["fold"]
     sources = {s["path"]: s["sha256"] for s in m["sources"]}
     assert sources["annotations/gold/fixture-beta.jsonl"] == hashlib.sha256((FIXTURE / "annotations/gold/fixture-beta.jsonl").read_bytes()).hexdigest()
+    # the dataset version: the sha256 of the source list in sha256sum's format, which
+    # source_files recomputes without building (as geostance baselines does for its entries)
+    listing = "".join(f"{s['sha256']}  {s['path']}\n" for s in m["sources"])
+    assert m["dataset_version"] == hashlib.sha256(listing.encode()).hexdigest()
+    assert [(s["path"], s["sha256"]) for s in m["sources"]] == B.source_files(FIXTURE)
+    assert B.dataset_version(B.source_files(FIXTURE)) == m["dataset_version"]
+
+
+def test_dataset_version_changes_with_any_source_and_nothing_else(tmp_path):
+    root = copy_fixture(tmp_path)
+    v0 = B.dataset_version(B.source_files(root))
+    (root / "README.md").write_text("a card\n", encoding="utf-8")  # not a source
+    assert B.dataset_version(B.source_files(root)) == v0
+    gold = root / "annotations/gold/fixture-alpha.jsonl"
+    lines = gold.read_bytes().splitlines(keepends=True)
+    gold.write_bytes(b"".join(lines[:-1]))  # the last record (a relation) removed
+    assert B.dataset_version(B.source_files(root)) != v0
 
 
 def test_layer_configs_content(built):

@@ -73,7 +73,7 @@ def test_card_prose_types_no_numbers():
     """Numbers in the card are generated: outside the blocks, the only digits
     are in names (CC-BY-4.0, Croissant 1.0, BCP-47, §4, 0-based) and list numbers."""
     assert prose("a <!-- gen:x -->\n1\n<!-- /gen:x --> <!-- geostance:baselines:begin (x) -->\n0.5\n<!-- geostance:baselines:end --> `s1` b").split() == ["a", "b"]
-    allowed = re.compile(r"CC-BY-4\.0|Croissant 1\.0|BCP-47|§\d+|0-based|sha256|UTF-8|^\d\. |"
+    allowed = re.compile(r"(?:macro-|micro )?F1\b|CC-BY-4\.0|Croissant 1\.0|BCP-47|§\d+|0-based|sha256|UTF-8|^\d\. |"
                          r"(?:[Ss]chema|[Ss]cheme|[Gg]uidelines|[Vv]ersion)\s+\d\.[\dx]", re.M)
     digits = re.findall(r"[^\s]*\d[^\s]*", allowed.sub("", prose(CARD.read_text(encoding="utf-8"))))
     assert digits == []
@@ -216,3 +216,20 @@ def test_card_counts_stance_modality_of_a_1_1_build(tmp_path):
     assert "No rows in this build" not in b["layers"]  # every config has rows, so every config is declared
     meta = front_matter((tmp_path / "hf" / "README.md").read_text(encoding="utf-8"))
     assert [c["config_name"] for c in meta["configs"]] == list(B.CONFIGS)
+
+
+def test_card_puts_pair_disjoint_folds_first_and_says_where_baselines_fail() -> None:
+    text = CARD.read_text(encoding="utf-8")
+    assert "**Pair-disjoint folds, the headline protocol**" in text
+    block = text.split("<!-- gen:baselines -->")[1].split("<!-- /gen:baselines -->")[0]
+    assert "Where the learned baselines beat the trivial ones" in block
+    # the sentences come from baselines/results.json's paired tests, one per view and protocol
+    import json
+
+    from geostance import baselines
+
+    res = json.loads((REPO_ROOT / "baselines" / "results.json").read_text(encoding="utf-8"))
+    said = baselines.verdict(res)
+    assert said and all(line in block for line in said)
+    assert block.index("**stance_classification**, pair-disjoint folds, the headline protocol") < \
+        block.index("**stance_classification**, sentence folds")

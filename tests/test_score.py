@@ -40,9 +40,14 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def test_stance_gold_against_itself_is_perfect() -> None:
     g = rows("stance")
     rep = score.score_rows(score.scorer_for("stance_classification", per_target=True), g, [r["label"] for r in g], 200)
-    for name in ("macro_f1", "f_avg", "accuracy", "f_avg_per_target"):
+    for name in ("f_avg", "accuracy", "f_avg_per_target"):
         e = rep.scores[name]
         assert (e.value, e.low, e.high) == (1.0, 1.0, 1.0), name
+    # macro-F1 over the fixed set of four labels: 1.0 on the sample (every label
+    # occurs), and in a resample without the one NEUTRAL row 3/4 (NEUTRAL counts 0
+    # there), never a mean over fewer labels; so the interval reaches down to 0.75
+    e = rep.scores["macro_f1"]
+    assert (e.value, e.high) == (1.0, 1.0) and e.low == 0.75
     for lab in STANCE_VIEW_LABELS:  # every label occurs in the fixture
         assert rep.per_class[lab]["f1"].value == 1.0
 
@@ -50,8 +55,13 @@ def test_stance_gold_against_itself_is_perfect() -> None:
 def test_relation_gold_against_itself_is_perfect() -> None:
     g = rows("relation")
     rep = score.score_rows(score.scorer_for("relation_classification"), g, [r["label"] for r in g], 200)
-    for name in ("micro_f1", "micro_precision", "micro_recall", "macro_f1"):
+    for name in ("micro_f1", "micro_precision", "micro_recall"):
         assert rep.scores[name].value == 1.0 and rep.scores[name].low == 1.0
+    # macro-F1 over the fixed set of 14 relation types: the fixture has 9 of them,
+    # the 5 others count 0 for every system: a perfect one scores 9/14, and the
+    # report says so
+    assert rep.scores["macro_f1"].value == pytest.approx(9 / 14, abs=1e-15)
+    assert any("5 of 14" in n and "9/14" in n.replace(" ", "") or "0.643" in n for n in rep.notes), rep.notes
     for name in ("undirected_f1", "undirected_precision", "undirected_recall"):
         assert rep.diagnostics[name].value == 1.0
 
@@ -79,9 +89,11 @@ def test_all_none_stance_values_by_hand() -> None:
     assert rep.per_class[STANCE_NONE]["precision"].value == pytest.approx(20 / 36, abs=1e-15)
     assert rep.per_class[STANCE_NONE]["recall"].value == 1.0
     assert rep.per_class[STANCE_NONE]["f1"].value == pytest.approx(5 / 7, abs=1e-15)
-    # FAVOR, AGAINST, NEUTRAL: never predicted: P = 0 (zero denominator), R = 0, F1 = 0
+    # FAVOR, AGAINST, NEUTRAL: never predicted: P undefined (0/0; scikit-learn
+    # would print 0), R = 0, F1 = 2*0 / (gold + 0) = 0
     for lab in STANCE_LABELS:
-        assert [rep.per_class[lab][k].value for k in ("precision", "recall", "f1")] == [0.0, 0.0, 0.0]
+        assert [rep.per_class[lab][k].value for k in ("precision", "recall", "f1")] == [None, 0.0, 0.0]
+        assert rep.per_class[lab]["precision"].convention == "scikit-learn (zero_division=0): 0.0"
     # macro-F1: all four labels occur in gold: (0 + 0 + 0 + 5/7) / 4 = 5/28
     assert rep.scores["macro_f1"].value == pytest.approx(5 / 28, abs=1e-15)
     # F_avg = (F_FAVOR + F_AGAINST) / 2 = 0
@@ -93,22 +105,30 @@ def test_all_no_relation_values_by_hand() -> None:
     # the fixture: 31 rows, 13 of them a relation (9 types), 18 NO_RELATION
     assert len(g) == 31 and sum(r["label"] != RELATION_NONE for r in g) == 13
     rep = score.score_rows(score.scorer_for("relation_classification"), g, [RELATION_NONE] * len(g), 0)
-    # TACRED: guessed = 0, so P = 1.0 by the scorer's convention; correct = 0, gold = 13: R = 0; F1 = 0
-    assert rep.scores["micro_precision"].value == 1.0
+    # guessed = 0: P is undefined (the TACRED scorer prints 1.0: named beside it);
+    # correct = 0, gold = 13: R = 0; F1 = 2*0 / (0 + 13) = 0
+    assert rep.scores["micro_precision"].value is None
+    assert rep.scores["micro_precision"].convention == "TACRED scorer: 1.0"
+    assert rep.scores["micro_precision"].as_dict()["ci95"] is None
     assert rep.scores["micro_recall"].value == 0.0
     assert rep.scores["micro_f1"].value == 0.0
-    # macro-F1: the 9 gold types each have F1 = 0; NO_RELATION is not averaged: 0
+    # macro-F1: every type has F1 = 0; NO_RELATION is not averaged: 0
     assert rep.scores["macro_f1"].value == 0.0
-    # direction ignored, same conventions: nothing guessed: P = 1.0, R = 0, F1 = 0
-    assert [rep.diagnostics[k].value for k in ("undirected_precision", "undirected_recall", "undirected_f1")] == [1.0, 0.0, 0.0]
+    # direction ignored, same rules: nothing guessed: P undefined, R = 0, F1 = 0
+    assert [rep.diagnostics[k].value for k in ("undirected_precision", "undirected_recall", "undirected_f1")] == [None, 0.0, 0.0]
+    # and the tacred_micro function itself keeps the reference scorer's convention
+    cm = score.confusion_matrix(*[[RELATION_VIEW_LABELS.index(x) for x in xs] for xs in
+                                  ([r["label"] for r in g], [RELATION_NONE] * len(g))], len(RELATION_VIEW_LABELS))
+    assert [float(x) for x in score.tacred_micro(cm, RELATION_VIEW_LABELS.index(RELATION_NONE))] == [1.0, 0.0, 0.0]
 
 
 def test_all_o_ner_values_by_hand() -> None:
     g = rows("ner")
     rep = score.score_rows(score.scorer_for("ner"), g, [["O"] * len(r["tokens"]) for r in g], 0)
-    # 42 gold spans, none predicted: P = 0 (conlleval: nothing found), R = 0 / 42, F1 = 0
+    # 42 gold spans, none predicted: P undefined (conlleval prints 0), R = 0 / 42, F1 = 0
     assert sum(rep.per_class[t]["support"] for t in MENTION_TYPES) == 42
-    assert [rep.scores[k].value for k in ("micro_precision", "micro_recall", "micro_f1")] == [0.0, 0.0, 0.0]
+    assert [rep.scores[k].value for k in ("micro_precision", "micro_recall", "micro_f1")] == [None, 0.0, 0.0]
+    assert rep.scores["micro_precision"].convention == "conlleval: 0.0"
 
 
 # ------------------------------------------------------------ agreement with scikit-learn
@@ -136,12 +156,18 @@ def test_stance_agrees_with_sklearn(seed: int) -> None:
     rep = score.score_rows(score.scorer_for("stance_classification"), rs, pl, 0)
     P, R, F, S = precision_recall_fscore_support(gl, pl, labels=list(labels), zero_division=0)
     for i, lab in enumerate(labels):
-        assert abs(rep.per_class[lab]["precision"].value - P[i]) <= 1e-12
-        assert abs(rep.per_class[lab]["recall"].value - R[i]) <= 1e-12
-        assert abs(rep.per_class[lab]["f1"].value - F[i]) <= 1e-12
-        assert rep.per_class[lab]["support"] == S[i]
-    # macro over the labels present in gold or predictions: sklearn's default labels
-    assert abs(rep.scores["macro_f1"].value - f1_score(gl, pl, average="macro", zero_division=0)) <= 1e-12
+        c = rep.per_class[lab]
+        # equal to scikit-learn where defined; undefined exactly where it falls back on zero_division
+        for k, ref, den in (("precision", P[i], c["predicted"]), ("recall", R[i], c["support"]),
+                            ("f1", F[i], c["predicted"] + c["support"])):
+            if den == 0:
+                assert c[k].value is None, (lab, k)
+            else:
+                assert abs(c[k].value - ref) <= 1e-12, (lab, k)
+        assert c["support"] == S[i]
+    # macro over the fixed set of the four labels, absent labels 0: sklearn with labels=<inventory>
+    ref = f1_score(gl, pl, labels=list(labels), average="macro", zero_division=0)
+    assert abs(rep.scores["macro_f1"].value - ref) <= 1e-12
     assert abs(rep.scores["accuracy"].value - accuracy_score(gl, pl)) <= 1e-12
     fav, ag = labels.index("FAVOR"), labels.index("AGAINST")
     assert abs(rep.scores["f_avg"].value - (F[fav] + F[ag]) / 2) <= 1e-12
@@ -167,11 +193,11 @@ def test_relation_agrees_with_sklearn(seed: int) -> None:
     assert abs(rep.scores["micro_precision"].value - P) <= 1e-12
     assert abs(rep.scores["micro_recall"].value - R) <= 1e-12
     assert abs(rep.scores["micro_f1"].value - F) <= 1e-12
-    present = [t for t in types if t in gl or t in pl]
-    assert abs(rep.scores["macro_f1"].value - f1_score(gl, pl, labels=present, average="macro", zero_division=0)) <= 1e-12
+    assert abs(rep.scores["macro_f1"].value - f1_score(gl, pl, labels=types, average="macro", zero_division=0)) <= 1e-12
     Pc, Rc, Fc, _ = precision_recall_fscore_support(gl, pl, labels=list(labels), zero_division=0)
     for i, lab in enumerate(labels):
-        assert abs(rep.per_class[lab]["f1"].value - Fc[i]) <= 1e-12
+        f1 = rep.per_class[lab]["f1"].value
+        assert (f1 is None and lab not in gl and lab not in pl) or abs(f1 - Fc[i]) <= 1e-12
 
 
 def test_confusion_matrix_agrees_with_sklearn() -> None:
@@ -195,24 +221,24 @@ def test_swapping_gold_and_predictions_exchanges_precision_and_recall() -> None:
     a = score.score_rows(score.scorer_for("stance_classification"), g, p, 0)
     b = score.score_rows(score.scorer_for("stance_classification"), swapped, [r["label"] for r in g], 0)
     for lab in STANCE_VIEW_LABELS:
-        assert a.per_class[lab]["precision"].value == pytest.approx(b.per_class[lab]["recall"].value, abs=1e-15)
-        assert a.per_class[lab]["recall"].value == pytest.approx(b.per_class[lab]["precision"].value, abs=1e-15)
-        assert a.per_class[lab]["f1"].value == pytest.approx(b.per_class[lab]["f1"].value, abs=1e-15)
+        for x, y in (("precision", "recall"), ("recall", "precision"), ("f1", "f1")):
+            va, vb = a.per_class[lab][x].value, b.per_class[lab][y].value
+            assert (va is None and vb is None) or va == pytest.approx(vb, abs=1e-15), (lab, x)
     for k in ("macro_f1", "f_avg", "accuracy"):
         assert a.scores[k].value == pytest.approx(b.scores[k].value, abs=1e-15)
     assert a.scores["accuracy"].value != 1.0  # the fixture's predictions do differ from gold
 
 
-def test_swapping_relation_gold_and_predictions_is_asymmetric_by_tacred_convention() -> None:
+def test_swapping_relation_gold_and_predictions_exchanges_undefined_precision_and_recall() -> None:
     g = rows("relation")
     none = [RELATION_NONE] * len(g)
     a = score.score_rows(score.scorer_for("relation_classification"), g, none, 0)
     b = score.score_rows(score.scorer_for("relation_classification"), [dict(r, label=RELATION_NONE) for r in g],
                          [r["label"] for r in g], 0)
-    # gold has 13 relations, nothing guessed: P = 1.0 (convention), R = 0
-    assert (a.scores["micro_precision"].value, a.scores["micro_recall"].value) == (1.0, 0.0)
-    # swapped: 13 guessed, no gold relation: P = 0 / 13 = 0, R = 0 (no gold): P is not 1.0 any more
-    assert (b.scores["micro_precision"].value, b.scores["micro_recall"].value) == (0.0, 0.0)
+    # gold has 13 relations, nothing guessed: P undefined (TACRED: 1.0), R = 0
+    assert (a.scores["micro_precision"].value, a.scores["micro_recall"].value) == (None, 0.0)
+    # swapped: 13 guessed, no gold relation: P = 0 / 13 = 0, R undefined (nothing to find)
+    assert (b.scores["micro_precision"].value, b.scores["micro_recall"].value) == (0.0, None)
     assert a.scores["micro_f1"].value == b.scores["micro_f1"].value == 0.0
 
 
@@ -387,7 +413,8 @@ def test_paired_test_p_value_matches_exact_permutation_on_a_tiny_case() -> None:
 
 METRICS = (score.confusion_matrix, score.per_class_prf, score.accuracy, score.macro_f1, score.semeval_f_avg,
            score.per_target_f_avg, score.tacred_micro, score.macro_f1_without, score.bio_spans, score.span_counts,
-           score.span_prf, score.direction_ignored_counts)
+           score.span_prf, score.direction_ignored_counts, score.honest_prf, score.undefined_where,
+           score.defined_interval)
 
 
 @pytest.mark.parametrize("fn", METRICS, ids=lambda f: f.__name__)
@@ -403,7 +430,8 @@ def test_every_metric_documents_its_variant_with_a_running_example(fn) -> None:
 
 def test_variant_headers_name_the_conventions() -> None:
     text = " ".join(score.scorer_for("relation_classification").variants())
-    assert "P = 1.0 when nothing is guessed" in text and "DIAGNOSTIC" in text
+    assert "P is UNDEFINED when nothing is guessed (the TACRED scorer takes 1.0)" in text and "DIAGNOSTIC" in text
+    assert "fixed set of the 14 relation types" in text
     text = " ".join(score.scorer_for("stance_classification", per_target=True).variants())
     assert "pooled over all rows" in text and "PER-TARGET MACRO" in text
     text = " ".join(score.scorer_for("ner").variants())
@@ -457,7 +485,8 @@ def test_gold_views_are_the_built_views(tmp_path: Path) -> None:
     build.build(fixture, tmp_path, card_source=None, with_card=False, log=io.StringIO())
     views, sources = score.gold_views(fixture)
     assert sorted(sources) == ["build/annotations/gold/fixture-alpha.jsonl", "build/annotations/gold/fixture-beta.jsonl"]
-    for view in score.VIEWS:
+    assert views["stance_modality"] == []  # the fixture is of schema 1.0
+    for view in [v for v in score.VIEWS if v != "stance_modality"]:
         built = score.read_gold_rows(tmp_path / build.data_file(view), view)
         ours = views[view]
         assert len(built) == len(ours) > 0
@@ -474,3 +503,95 @@ def test_read_gold_rows_refuses_bad_rows(tmp_path: Path) -> None:
     p.write_text("\n".join(json.dumps(r) for r in [g[0], g[0]]) + "\n", encoding="utf-8")
     with pytest.raises(score.GoldError, match=r"g.jsonl:2: id .* repeats line 1"):
         score.read_gold_rows(p, "stance_classification")
+
+
+# ------------------------------------------------------------ honest intervals
+
+
+def _stance_rows_by_sentence(labels_per_sentence: list[list[str]]) -> list[dict]:
+    return [{"id": f"s{i}-{j}", "doc_id": "d", "sentence_id": f"s{i}", "label": lab}
+            for i, labs in enumerate(labels_per_sentence) for j, lab in enumerate(labs)]
+
+
+def test_macro_f1_keeps_the_label_set_fixed_in_every_resample() -> None:
+    """Majority (all NONE) on 20 sentences, one of which holds the only NEUTRAL
+    row: F1_NONE = 2*19/(19 + 20) on the sample, and in every resample the
+    mean is over the four labels, so it never exceeds max F1_NONE / 4 = 1/4
+    (a resample without NEUTRAL would give 1/3 if absent labels were dropped)."""
+    g = _stance_rows_by_sentence([["NONE"]] * 12 + [["FAVOR"], ["AGAINST"], ["NEUTRAL"]] + [["NONE"]] * 5
+                                 + [["NONE", "FAVOR"]] * 2 + [["AGAINST"]])
+    rep = score.score_rows(score.scorer_for("stance_classification"), g, [STANCE_NONE] * len(g), 2000, seed=1)
+    n_none = sum(r["label"] == STANCE_NONE for r in g)
+    e = rep.scores["macro_f1"]
+    assert e.value == pytest.approx(2 * n_none / (n_none + len(g)) / 4, abs=1e-12)
+    assert e.high <= 0.25 + 1e-12  # F1_NONE <= 1 in any resample, divided by the 4 labels always
+    # what the old convention (labels present in the resample) would have given: above 1/4 in some resamples
+    sc = score.scorer_for("stance_classification")
+    d, m = sc.contributions(g, [STANCE_NONE] * len(g)).distinct()
+    reps = score.resample_counts(d, m, 2000, np.random.default_rng(1))
+    cm = sc.confusion(reps)
+    present = (cm.sum(axis=-1) + cm.sum(axis=-2)) > 0
+    _, _, f1 = score.per_class_prf(cm)
+    old = (f1 * present).sum(axis=-1) / present.sum(axis=-1)
+    assert old.max() > 0.3
+
+
+def test_a_precision_with_nothing_guessed_is_undefined_and_its_interval_counts_undefined_resamples() -> None:
+    """Relations: a system that guesses one relation, in one of 10 sentences,
+    correctly. P = 1/1 on the sample; resamples without that sentence have
+    nothing guessed: P undefined there, left out of the interval and counted."""
+    rows = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "head_mention_id": "a", "tail_mention_id": f"b{i}",
+             "label": "SUPPORT" if i < 3 else RELATION_NONE} for i in range(10)]
+    pred = ["SUPPORT"] + [RELATION_NONE] * 9
+    rep = score.score_rows(score.scorer_for("relation_classification"), rows, pred, 1000, seed=0)
+    p = rep.scores["micro_precision"]
+    assert p.value == 1.0 and (p.low, p.high) == (1.0, 1.0)
+    # P(sentence s0 absent from a resample of 10) = 0.9^10 = 0.349: about 349 of 1000
+    assert 290 < p.undefined_resamples < 410
+    d = p.as_dict()
+    assert d["undefined_resamples"] == p.undefined_resamples and d["value"] == 1.0
+    # F1 = 2*1/(1 + 3) = 0.5 is defined in every resample with a gold relation or a guess
+    assert rep.scores["micro_f1"].value == 0.5
+
+
+def test_the_paired_test_does_not_compare_an_undefined_measure() -> None:
+    rows = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "head_mention_id": "a", "tail_mention_id": f"b{i}",
+             "label": "SUPPORT" if i < 3 else RELATION_NONE} for i in range(10)]
+    none = [RELATION_NONE] * 10
+    some = ["SUPPORT"] * 2 + none[2:]
+    by = {c.measure: c for c in score.paired_test(score.scorer_for("relation_classification"), rows, some, none, 500)}
+    c = by["micro_precision"]
+    assert (c.a, c.b, c.delta, c.p_value) == (1.0, None, None, None)
+    assert c.as_dict()["undefined"] == "the measure is undefined for system B"
+    assert by["micro_f1"].delta == pytest.approx(0.8, abs=1e-12)  # 2*2/(2+3) - 0
+
+
+def test_text_and_json_reports_say_undefined(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    g = rows("relation")
+    pred = tmp_path / "none.jsonl"
+    pred.write_text("".join(json.dumps({"id": r["id"], "label": RELATION_NONE}) + "\n" for r in g), encoding="utf-8")
+    rc, out, _ = run_cli(["score", "relation_classification", str(pred), "--gold", str(FIX / "relation_rows.jsonl"),
+                          "--resamples", "50"], capsys)
+    assert rc == 0 and "undefined: nothing guessed or nothing to find (TACRED scorer: 1.0)" in out
+    rc, out, _ = run_cli(["score", "relation_classification", str(pred), "--gold", str(FIX / "relation_rows.jsonl"),
+                          "--resamples", "50", "--format", "json"], capsys)
+    d = json.loads(out)["scores"]["micro_precision"]
+    assert d["value"] is None and d["ci95"] is None and d["convention"] == "TACRED scorer: 1.0"
+    assert "1.000 [1.000, 1.000]" not in out
+
+
+def test_modality_scorer_by_hand() -> None:
+    """Relation modality, 4 rows: gold AS, AS, HYP, NEG; predicted AS, AS, AS, NEG.
+    F1: AS 2*2/(2+3) = 0.8, HYP 0, NEG 1, ALLEGED and QUESTIONED absent: 0;
+    macro over the 5 modalities = 1.8/5; accuracy 3/4."""
+    from geostance.labels import MODALITIES
+
+    gold = [MODALITIES[0], MODALITIES[0], "HYPOTHETICAL", "NEGATED"]
+    rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": lab} for i, lab in enumerate(gold)]
+    rep = score.score_rows(score.scorer_for("relation_modality"), rs, [MODALITIES[0]] * 3 + ["NEGATED"], 0)
+    assert rep.scores["macro_f1"].value == pytest.approx(1.8 / len(MODALITIES), abs=1e-12)
+    assert rep.scores["accuracy"].value == 0.75
+    assert rep.notes and "a perfect system scores 3/5" in rep.notes[0]
+    from geostance.labels import STANCE_MODALITIES
+
+    assert score.scorer_for("stance_modality").labels == STANCE_MODALITIES

@@ -132,12 +132,13 @@ def test_folds_reject_unknown_sentence_and_duplicate_document():
         views.assign_folds([("d", 2), ("d", 1)])
 
 
-def test_a_sentence_has_one_fold_in_every_view(docs, folds):
+def test_a_sentence_has_one_sentence_fold_in_every_view(docs, folds):
     seen: dict[tuple[str, str], set[int]] = {}
     for doc in docs.values():
-        for fn in (views.stance_rows, views.relation_rows, views.ner_rows):
+        for fn, col in ((views.stance_rows, "sentence_fold"), (views.relation_rows, "sentence_fold"),
+                        (views.ner_rows, "fold")):
             for r in fn(doc, folds)[0]:
-                seen.setdefault((r["doc_id"], r["sentence_id"]), set()).add(r["fold"])
+                seen.setdefault((r["doc_id"], r["sentence_id"]), set()).add(r[col])
     assert seen and all(len(v) == 1 for v in seen.values())
     assert all(0 <= next(iter(v)) < views.FOLDS for v in seen.values())
 
@@ -195,8 +196,9 @@ def test_relation_rows_alpha(docs, folds):
     # by hand: s1 3 mentions of 3 entities: 6; s2 7 mentions, 42 ordered pairs minus 6 (e4 x3) and 2 (e1 x2)
     # of one entity: 34; s3: 2; s4: 6; s5, s6 one mention each: 0
     assert len(rows) == 6 + 34 + 2 + 6
-    labelled = {r["id"]: (r["label"], r["modality"]) for r in rows if r["label"] != RELATION_NONE}
-    assert labelled == {
+    assert "modality" not in rows[0]  # it would give the label away (null exactly on NO_RELATION rows)
+    labelled = {r["id"]: r["label"] for r in rows if r["label"] != RELATION_NONE}
+    expected = {
         "fixture-alpha/s1/m1>m3": ("SUPPORT", "ASSERTED"),
         "fixture-alpha/s2/m4>m5": ("ROLE_OF", "ASSERTED"),
         "fixture-alpha/s2/m8>m10": ("SUPPORT", "ASSERTED"),
@@ -204,12 +206,21 @@ def test_relation_rows_alpha(docs, folds):
         "fixture-alpha/s4/m13>m14": ("RIVAL", "ASSERTED"),
         "fixture-alpha/s4/m13>m15": ("INFLUENCE", "HYPOTHETICAL"),
     }
+    assert labelled == {k: t for k, (t, _) in expected.items()}
+    # the modality is the label of relation_modality, on the row with the same id
+    mod, mst = views.relation_modality_rows(docs["fixture-alpha"], folds)
+    assert {r["id"]: (r["relation_type"], r["label"]) for r in mod} == expected
+    assert mst.uncarried == Counter() and mst.dropped_rows == 0
     # RIVAL is symmetric: the reverse row exists and is NO_RELATION
     rev = next(r for r in rows if r["id"] == "fixture-alpha/s4/m14>m13")
-    assert rev["label"] == RELATION_NONE and rev["modality"] is None
+    assert rev["label"] == RELATION_NONE
     assert not st.uncarried
     r = next(r for r in rows if r["id"] == "fixture-alpha/s3/m11>m12")
     assert (r["head_text"], r["tail_text"]) == ("U.S.", "Freedonia")
+    assert (r["head_entity_id"], r["tail_entity_id"]) == ("e5", "e1")
+    ents = {e["id"]: e["name"] for e in docs["fixture-alpha"].entities}
+    assert all(r["head_entity_name"] == ents[r["head_entity_id"]] and r["tail_entity_name"] == ents[r["tail_entity_id"]]
+               for r in rows)
     assert r["text"][r["head_start"]:r["head_end"]] == "U.S." and r["text"][r["tail_start"]:r["tail_end"]] == "Freedonia"
 
 
@@ -225,6 +236,25 @@ def test_relation_rows_beta_uncarried_and_conflicts(docs, folds):
     assert ids["fixture-beta/s2/m4>m5"] == "DEPLOY" and ids["fixture-beta/s2/m5>m6"] == "PART_OF"
     # s1: 2; s2: 4 mentions, 12 pairs - 2 of e1 - 1 left out = 9; s3: 5 mentions, 20 - 6 (e2 x3) - 2 (e1 x2) = 12
     assert len(rows) == 2 + 9 + 12 and st.dropped_rows == 1
+    # relation_modality: the 2 relations of the conflicting row and the 2 with no row are not carried
+    mod, mst = views.relation_modality_rows(docs["fixture-beta"], folds)
+    assert mst.uncarried == Counter({"not-in-relation_classification": 4})
+    assert {r["id"] for r in mod} == {i for i, lab in ids.items() if lab != RELATION_NONE}
+
+
+def test_relation_modality_row_with_two_modalities_is_left_out(docs, folds):
+    """Two records of one type on one pair (say from two sources), one ASSERTED
+    and one ALLEGED: the classification row keeps the type; the modality row
+    has two right answers and is left out, both records counted."""
+    d = docs["fixture-alpha"]
+    r1 = next(r for r in d.relations if r["head"] == "m1" and r["tail"] == "m3")
+    extra = dict(r1, id="r99", modality="ALLEGED", source="e2")
+    d2 = views.Doc(d.doc_id, d.text, d.sentences, d.mentions, d.entities, d.stances, d.relations + [extra])
+    rows, _ = views.relation_rows(d2, folds)
+    mod, mst = views.relation_modality_rows(d2, folds)
+    assert {r["id"]: r["label"] for r in rows}["fixture-alpha/s1/m1>m3"] == "SUPPORT"
+    assert "fixture-alpha/s1/m1>m3" not in {r["id"] for r in mod}
+    assert mst.dropped_rows == 1 and mst.uncarried == Counter({"conflicting-modalities-on-row": 2})
 
 
 # ------------------------------------------------------------------ ner view
@@ -321,3 +351,152 @@ def test_stance_modality_row_with_two_modalities_is_left_out():
     assert {r["id"]: r["label"] for r in cls}["modality-mix/s3/e5>e1"] == "AGAINST"
     assert "modality-mix/s3/e5>e1" not in {r["id"] for r in mod} and len(mod) == 4
     assert st.dropped_rows == 1 and st.uncarried["conflicting-modalities-on-row"] == 2
+
+
+# ------------------------------------------------------------------ pair-disjoint folds
+
+
+PAIR_FNS = (views.stance_rows, views.stance_modality_rows, views.relation_rows, views.relation_modality_rows)
+
+
+def _pair(r: dict) -> str:
+    if "holder_name" in r:
+        return views.pair_key(r["holder_name"], r["target_name"])
+    return views.pair_key(r["head_entity_name"], r["tail_entity_name"])
+
+
+def _all_pair_rows(docs_: list[views.Doc]) -> list[dict]:
+    f = views.assign_folds((d.doc_id, len(d.sentences)) for d in docs_)
+    return [r for d in docs_ for fn in PAIR_FNS for r in fn(d, f)[0]]
+
+
+def test_pair_folds_hold_no_pair_out_on_both_sides() -> None:
+    """On the fixtures, the 1.1 fixture and the committed dataset: for every
+    fold, no entity pair (either direction, in any pair view) is in both the
+    test fold and the training folds; and the fold is the documented hash."""
+    from geostance import paths
+
+    docs_ = [load_doc("fixture-alpha"), load_doc("fixture-beta"), load_doc_11()]
+    root = Path(__file__).parent.parent / "dataset"
+    for d in paths.doc_ids(root):
+        if paths.gold_path(root, d).is_file():
+            docs_.append(views.Doc.from_records(d, paths.text_path(root, d).read_text(encoding="utf-8"),
+                                                jsonl.load_records(paths.gold_path(root, d))))
+    rows = _all_pair_rows(docs_)
+    assert len(rows) > 500
+    fold_of: dict[str, set[int]] = {}
+    for r in rows:
+        fold_of.setdefault(_pair(r), set()).add(r["fold"])
+        k = _pair(r)
+        assert r["fold"] == int.from_bytes(hashlib.sha256(f"{views.FOLD_SEED}:{k}".encode()).digest()[:8], "big") % views.FOLDS
+    assert all(len(fs) == 1 for fs in fold_of.values())
+    for f in range(views.FOLDS):
+        test = {_pair(r) for r in rows if r["fold"] == f}
+        train = {_pair(r) for r in rows if r["fold"] != f}
+        assert not test & train, f
+    # while the sentence folds do let pairs recur on both sides (what the pair folds are for)
+    recur = [f for f in range(views.FOLDS)
+             if {_pair(r) for r in rows if r["sentence_fold"] == f} & {_pair(r) for r in rows if r["sentence_fold"] != f}]
+    assert recur
+
+
+def test_pair_folds_are_stable_when_documents_are_added() -> None:
+    one = {r["id"]: r["fold"] for r in _all_pair_rows([load_doc("fixture-alpha")])}
+    both = {r["id"]: r["fold"] for r in _all_pair_rows([load_doc("fixture-alpha"), load_doc("fixture-beta")])}
+    assert one and all(both[i] == f for i, f in one.items())
+
+
+def test_pair_key_is_unordered_and_normalised() -> None:
+    assert views.pair_key("the  West", "Russia") == views.pair_key("russia", "The West") == "russia\x1fthe west"
+    assert views.pair_fold("A", "B", k=3, seed=1) == views.pair_fold("b", "a", k=3, seed=1)
+    assert {views.pair_fold("x", f"y{i}") for i in range(200)} == set(range(views.FOLDS))  # every fold is used
+
+
+# ------------------------------------------------------------------ no label leaks
+
+
+def leaks(rows: list[dict], label: str = "label", relabelling: bool = True) -> list[str]:
+    """The columns (other than the label) that give the label away:
+
+    * nullness as a function of the label: the column is null on some rows
+      and not on others, and whether it is null is determined by the label
+      (null exactly on the NONE rows, say);
+    * null only on rows of one label (knowing it is null tells the label), or
+      set only on rows of one label;
+    * a relabelling of the label: its values map one to one onto the labels
+      (two or more of them), checked on views of 20 rows or more (on a
+      handful of rows, unique columns such as spans map one to one by chance).
+    """
+    out = []
+    labels_ = [r[label] for r in rows]
+    if len(set(labels_)) < 2:
+        return out
+    for col in rows[0]:
+        if col == label:
+            continue
+        values = [r[col] for r in rows]
+        null = [v is None for v in values]
+        if any(null) and not all(null):
+            by_label: dict = {}
+            for lab, n in zip(labels_, null):
+                by_label.setdefault(lab, set()).add(n)
+            if all(len(v) == 1 for v in by_label.values()):
+                out.append(f"{col}: null exactly on the rows of some labels")
+                continue
+            if len({lab for lab, n in zip(labels_, null) if n}) == 1 or len({lab for lab, n in zip(labels_, null) if not n}) == 1:
+                out.append(f"{col}: null or set on the rows of one label only")
+                continue
+        if len(rows) < 20 or not relabelling:
+            continue
+        hashable = [repr(v) for v in values]
+        fwd: dict = {}
+        back: dict = {}
+        for lab, v in zip(labels_, hashable):
+            fwd.setdefault(lab, set()).add(v)
+            back.setdefault(v, set()).add(lab)
+        if all(len(x) == 1 for x in fwd.values()) and all(len(x) == 1 for x in back.values()):
+            out.append(f"{col}: a relabelling of the label")
+    return out
+
+
+def test_the_leak_check_finds_the_old_modality_column(docs, folds):
+    """The check can fail: relation_classification as it was built before (a
+    modality column null exactly on the NO_RELATION rows) is caught, as are a
+    copy of the label and a column set on one label only; the views are not."""
+    rows, _ = views.relation_rows(docs["fixture-alpha"], folds)
+    mods = {r["id"]: r["label"] for r in views.relation_modality_rows(docs["fixture-alpha"], folds)[0]}
+    old = [dict(r, modality=mods.get(r["id"])) for r in rows]
+    assert leaks(old) == ["modality: null exactly on the rows of some labels"]
+    assert leaks([dict(r, copy="x" + r["label"]) for r in rows]) == ["copy: a relabelling of the label"]
+    first = next(r["id"] for r in rows if r["label"] == "SUPPORT")
+    assert leaks([dict(r, hint="y" if r["id"] == first else None) for r in rows]) == [
+        "hint: null or set on the rows of one label only"]
+    assert leaks(rows) == []
+
+
+def test_no_view_leaks_its_label():
+    """Every task view, built from the fixtures, the 1.1 fixture, the committed
+    dataset's gold and a synthetic corpus: no column other than the label
+    gives the label away (the leak check above). The synthetic corpus is
+    checked for nullness only: its constructed sentences are formulaic (every
+    question starts "Is ..."), so an offset there really does tell the
+    modality, from the text, as a cue a model may use."""
+    import tempfile
+
+    from geostance import score, synth
+
+    sources = [Path(__file__).parent / "fixtures" / "build", FIXTURE_11, Path(__file__).parent.parent / "dataset"]
+    with tempfile.TemporaryDirectory() as t:
+        synth.generate(Path(t), n_docs=6, seed=5, records_per_doc=80)
+        sources.append(Path(t))
+        checked = 0
+        for root in sources:
+            real = root != Path(t)
+            vs, _ = score.gold_views(root)
+            for view, rows in vs.items():
+                if view == "ner":  # the label is a list of tags per row; its inputs are tokens and offsets
+                    continue
+                if len({r["label"] for r in rows}) >= 2:
+                    assert leaks(rows, relabelling=real) == [], (root, view)
+                    checked += 1
+    assert checked >= 12
