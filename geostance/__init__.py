@@ -20,8 +20,8 @@ imports its machinery only when called, so ``import geostance`` stays light:
 >>> [r["modality"] for r in doc.raw["ann-1"] if r["kind"] == "stance"]
 ['QUESTIONED', 'HYPOTHETICAL']
 
-``geostance.validate`` and ``geostance.agree`` are, for now, the modules of
-those verbs (``geostance.validate.validate(paths)`` returns a report whose
+``geostance.validation.validator`` and ``geostance.agreement.document`` are, for now, the modules of
+those verbs (``geostance.validation.validator.validate(paths)`` returns a report whose
 ``findings`` is the list of findings); they become functions of this
 namespace when the package is grouped into subpackages.
 """
@@ -55,8 +55,8 @@ def load(path: str | Path) -> dict[str, Document]:
 
     Raises ``ValueError`` with the validator's findings when a file of the
     folder is not valid JSONL; ``geostance validate`` makes every other check."""
-    from geostance import jsonl, paths
-    from geostance.validate import load_document
+    from geostance.core import jsonl, paths
+    from geostance.validation.validator import load_document
 
     root = Path(path)
     if not (root / "documents").is_dir():

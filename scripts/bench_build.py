@@ -2,7 +2,7 @@
 """Benchmark of `geostance build` on the synthetic corpus of the validator benchmark.
 
 Generates (once, seeded) a corpus of N documents of about 100 gold records
-each with geostance.synth (10,000 documents: about 1 million records), then
+each with geostance.contract.synth (10,000 documents: about 1 million records), then
 builds it in fresh subprocesses, one process each, and prints for each run:
 
   records/s   annotation records read, validated and built per second of wall
@@ -40,7 +40,7 @@ import json, resource, sys, time, shutil, tempfile
 from pathlib import Path
 root, jobs, card = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "card"
 t = time.perf_counter()
-from geostance import build as B
+from geostance.hf import build as B
 B.features()  # imports datasets
 t_import = time.perf_counter() - t
 out = Path(tempfile.mkdtemp(prefix="bench-build-"))
@@ -68,7 +68,7 @@ def corpus(path: Path, n_docs: int, seed: int) -> int:
         got = json.loads(stamp.read_text())
         if {k: got.get(k) for k in want} == want:
             return got["records"]
-    from geostance import synth
+    from geostance.contract import synth
 
     t = time.perf_counter()
     n = synth.generate(path, n_docs, seed)

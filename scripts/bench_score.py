@@ -4,7 +4,7 @@
 Synthetic stance_classification predictions (seeded; labels skewed like a
 stance view: mostly NONE), scored with 95% bootstrap intervals two ways:
 
-  fast     geostance.score.score_rows(unit="item"): the labels are encoded, the
+  fast     geostance.evaluation.score.score_rows(unit="item"): the labels are encoded, the
            confusion matrix counted once, and each of the R resamples is one
            multinomial draw over the (at most 16) cells, turned into every
            measure (per-class P/R/F1, accuracy, macro-F1, F_avg) at once
@@ -38,8 +38,8 @@ def main() -> int:
 
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-    from geostance import score
-    from geostance.labels import STANCE_VIEW_LABELS
+    from geostance.evaluation import score
+    from geostance.contract.labels import STANCE_VIEW_LABELS
 
     labels = STANCE_VIEW_LABELS
     k = len(labels)
@@ -53,12 +53,12 @@ def main() -> int:
     pred = [labels[i] for i in p.tolist()]
     print(f"{args.n:,} synthetic stance predictions, {args.resamples:,} bootstrap resamples, seed {args.seed}")
 
-    # ---- fast: geostance.score
+    # ---- fast: geostance.evaluation.score
     scorer = score.scorer_for("stance_classification", unit="item")
     t0 = time.perf_counter()
     rep = score.score_rows(scorer, rows, pred, args.resamples, args.seed)
     fast = time.perf_counter() - t0
-    print(f"fast     geostance.score.score_rows: {fast:.3f} s (label encoding, counting, {args.resamples:,} resamples, "
+    print(f"fast     geostance.evaluation.score.score_rows: {fast:.3f} s (label encoding, counting, {args.resamples:,} resamples, "
           "every measure and its interval)")
 
     # ---- sklearn per resample, on a subset of the resamples

@@ -2,9 +2,9 @@
 """Benchmark of `geostance validate` on a synthetic corpus.
 
 Generates (once, seeded) a corpus of N documents of about 100 records each
-with geostance.synth, then measures in fresh subprocesses, one process each:
+with geostance.contract.synth, then measures in fresh subprocesses, one process each:
 
-  full      geostance.validate.validate(): file + schema + semantics + consistency
+  full      geostance.validation.validator.validate(): file + schema + semantics + consistency
   floor     orjson parsing plus the compiled schema check (jsonschema_rs is_valid)
             alone: the lower bound the validator is compared with
   reference jsonschema Draft202012Validator.iter_errors on a sample of records
@@ -34,8 +34,8 @@ from pathlib import Path
 mode, root = sys.argv[1], Path(sys.argv[2])
 # imports and schema compilation are not timed
 import orjson
-from geostance.schemas import fast_validator, reference_validator, batch_validator
-from geostance.validate import validate
+from geostance.contract.schemas import fast_validator, reference_validator, batch_validator
+from geostance.validation.validator import validate
 batch_validator()
 t0 = time.perf_counter()
 if mode == "full":
@@ -81,7 +81,7 @@ def child(mode: str, root: Path, *extra: str) -> dict:
 
 
 def ensure_corpus(root: Path, n_docs: int, seed: int) -> None:
-    from geostance.synth import generate
+    from geostance.contract.synth import generate
 
     stamp = root / ".synth.json"
     want = {"docs": n_docs, "seed": seed}

@@ -40,9 +40,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from geostance import agreement as ag
-from geostance import jsonl
-from geostance.labels import MODALITIES, RELATION_TYPES, STANCE_LABELS, SYMMETRIC_TYPES
+from geostance.agreement import pairwise as ag
+from geostance.core import jsonl
+from geostance.contract.labels import MODALITIES, RELATION_TYPES, STANCE_LABELS, SYMMETRIC_TYPES
 
 FIX = Path(__file__).parent / "fixtures" / "agreement"
 RAW = FIX / "annotations" / "raw" / "agree-tiny"
@@ -202,7 +202,7 @@ GOLDEN_N = {
 
 
 def test_fixture_files_are_valid():
-    from geostance.validate import validate
+    from geostance.validation.validator import validate
 
     report = validate([FIX])
     assert (report.errors, report.warnings) == (0, 0), report.render_text()
@@ -543,7 +543,7 @@ def test_stance_modality_kappa_and_alpha_of_two_1_1_passes():
     """llm-1 vs llm-2 of the 1.1 fixture (llm-2 calls the question of s1 an
     assertion). Hand computation in tests/test_endtoend.py: κ = 12/17, α = 8/11
     over the 5 tuple-matched stances; relations κ = 5/9, α = 10/17."""
-    from geostance import jsonl
+    from geostance.core import jsonl
 
     raw = FIX_11 / "annotations" / "raw" / "modality-mix"
     r = ag.agree({n: jsonl.load_records(raw / f"{n}.jsonl") for n in ("llm-1", "llm-2")})

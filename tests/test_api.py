@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import geostance
-from geostance import findings, jsonl
+from geostance.contract import findings
+from geostance.core import jsonl
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 

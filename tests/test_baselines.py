@@ -1,4 +1,4 @@
-"""Tests of geostance.baselines: the registry, the out-of-fold protocol, the outputs, determinism."""
+"""Tests of geostance.evaluation.baselines: the registry, the out-of-fold protocol, the outputs, determinism."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sklearn.pipeline import Pipeline
 
-from geostance import baselines as B
-from geostance import cli, score
-from geostance.labels import RELATION_VIEW_LABELS, STANCE_NONE, STANCE_VIEW_LABELS
-from geostance.paths import REPO_ROOT
+from geostance.evaluation import baselines as B
+from geostance import cli
+from geostance.evaluation import score
+from geostance.contract.labels import RELATION_VIEW_LABELS, STANCE_NONE, STANCE_VIEW_LABELS
+from geostance.core.paths import REPO_ROOT
 
 FIX = Path(__file__).parent / "fixtures" / "score"
 
@@ -240,7 +241,7 @@ def _card(path: Path) -> None:
 def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """geostance baselines on a synthetic corpus of 2 documents (valid, 1.1),
     into a temporary repository layout: out/, leaderboard/, CARD.md."""
-    from geostance import synth
+    from geostance.contract import synth
 
     tmp = tmp_path_factory.mktemp("bl")
     root = tmp / "ds"
@@ -385,8 +386,8 @@ def test_cli_list_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_card_block_is_the_block_geostance_card_would_write(tmp_path: Path) -> None:
-    # the same syntax as geostance.card's generated blocks: card.fill with card_block() gives update_card's text
-    from geostance import card
+    # the same syntax as geostance.hf.card's generated blocks: card.fill with card_block() gives update_card's text
+    from geostance.hf import card
 
     views = fixture_views()
     outcomes = B.evaluate(views, ["majority", "pair-lookup", "tfidf-lr"], resamples=20)

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from geostance import jsonl, paths, records
+from geostance.core import jsonl, paths
+from geostance.contract import records
 from geostance.cli import main
-from geostance.interop import InteropError, brat, check_records
-from geostance.labels import AUTHOR, MENTION_TYPES, MODALITIES
+from geostance.contributing.interop import InteropError, brat, check_records
+from geostance.contract.labels import AUTHOR, MENTION_TYPES, MODALITIES
 
 FIX = Path(__file__).parent / "fixtures"
 INTEROP = FIX / "interop"

@@ -16,9 +16,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from geostance import build as B
+from geostance.hf import build as B
 from geostance.cli import main
-from geostance.paths import REPO_ROOT
+from geostance.core.paths import REPO_ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 CARD = REPO_ROOT / "CARD.md"

@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from geostance import build as B, card
-from geostance.labels import RELATION_TYPES, STANCE_VIEW_LABELS
-from geostance.paths import REPO_ROOT
+from geostance.hf import build as B, card
+from geostance.contract.labels import RELATION_TYPES, STANCE_VIEW_LABELS
+from geostance.core.paths import REPO_ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 CARD = REPO_ROOT / "CARD.md"
@@ -140,7 +140,8 @@ def test_readme_body_is_card_md_with_fresh_blocks(built):
 
 
 def test_agreement_block_embeds_the_agree_report(built):
-    from geostance import agree, agreement, jsonl
+    from geostance.agreement import document as agree, pairwise as agreement
+    from geostance.core import jsonl
 
     md = card.agreement_markdown(FIXTURE, ["fixture-beta"])
     recs = {a: jsonl.load_records(FIXTURE / f"annotations/raw/fixture-beta/{a}.jsonl") for a in ("llm-1", "llm-2")}
@@ -170,7 +171,7 @@ def test_gold_agreement_block_scores_each_raw_pass_against_gold(tmp_path):
     # a raw pass identical to the gold scores 1.0 on every F1; the other pass of the fixture does not
     import shutil
 
-    from geostance import jsonl, paths
+    from geostance.core import jsonl, paths
 
     root = tmp_path / "ds"
     shutil.copytree(Path(__file__).parent / "fixtures" / "build", root)
@@ -185,9 +186,9 @@ def test_gold_agreement_block_scores_each_raw_pass_against_gold(tmp_path):
 
 
 def test_baselines_block_without_results_is_what_baselines_gives(tmp_path):
-    # card.py answers without importing geostance.baselines (scikit-learn) when there is no results.json;
-    # its text must stay the one geostance.baselines.card_block gives for a missing file
-    from geostance import baselines
+    # card.py answers without importing geostance.evaluation.baselines (scikit-learn) when there is no results.json;
+    # its text must stay the one geostance.evaluation.baselines.card_block gives for a missing file
+    from geostance.evaluation import baselines
 
     root = tmp_path / "dataset"
     root.mkdir()
@@ -226,7 +227,7 @@ def test_card_puts_pair_disjoint_folds_first_and_says_where_baselines_fail() -> 
     # the sentences come from baselines/results.json's paired tests, one per view and protocol
     import json
 
-    from geostance import baselines
+    from geostance.evaluation import baselines
 
     res = json.loads((REPO_ROOT / "baselines" / "results.json").read_text(encoding="utf-8"))
     said = baselines.verdict(res)

@@ -1,4 +1,4 @@
-"""Tests of geostance.compare: the paired test between two predictions files, as a command."""
+"""Tests of geostance.evaluation.compare: the paired test between two predictions files, as a command."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Level 4 of validation: :mod:`geostance.consistency` warnings on in-memory records."""
+"""Level 4 of validation: :mod:`geostance.validation.consistency` warnings on in-memory records."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from geostance import labels
-from geostance.consistency import check
-from geostance.findings import table
+from geostance.contract import labels
+from geostance.validation.consistency import check
+from geostance.contract.findings import table
 
 B = {"schema_version": "1.0", "doc_id": "mini"}
 FAVOR, AGAINST, NEUTRAL = labels.STANCE_LABELS

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from geostance import contribute, jsonl, paths, records
+from geostance.contributing import contribute
+from geostance.core import jsonl, paths
+from geostance.contract import records
 from geostance.cli import main
-from geostance.validate import validate
+from geostance.validation.validator import validate
 
 FIX = Path(__file__).parent / "fixtures" / "contribute"
 TEXT = FIX / "eu-urges-calm.txt"

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geostance import coref
+from geostance.metrics import coref
 
 # Luo (2005), "On Coreference Resolution Performance Metrics", Figure 1:
 # the key has three entities over twelve mentions 1..9, A, B, C.

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from geostance import build as B
-from geostance.paths import REPO_ROOT
+from geostance.hf import build as B
+from geostance.core.paths import REPO_ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 CARD = REPO_ROOT / "CARD.md"
@@ -125,7 +125,7 @@ def test_repository_croissant_validates_offline():
 def test_stance_modality_label_set_and_references(built):
     """Scheme 1.1: the stances' modality and the stance_modality view's label
     point at the stance modality inventory (QUESTIONED included, no NEGATED)."""
-    from geostance.labels import MODALITIES, STANCE_MODALITIES
+    from geostance.contract.labels import MODALITIES, STANCE_MODALITIES
 
     doc = json.loads((built.out / "croissant.json").read_text())
     sets = {r["@id"]: r for r in doc["recordSet"]}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from geostance import jsonl
-from geostance.paths import REPO_ROOT
-from geostance.validate import load_document
+from geostance.core import jsonl
+from geostance.core.paths import REPO_ROOT
+from geostance.validation.validator import load_document
 
 DOCUMENTS = REPO_ROOT / "dataset" / "documents"
 # sha256 of the article as received (the seed); never changes

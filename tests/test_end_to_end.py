@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from geostance import jsonl, paths, records
-from geostance.build import CONFIGS
+from geostance.core import jsonl, paths
+from geostance.contract import records
+from geostance.hf.build import CONFIGS
 from geostance.cli import main
-from geostance.validate import validate
+from geostance.validation.validator import validate
 
 REPO = Path(__file__).parent.parent
 FIX = Path(__file__).parent / "fixtures"
@@ -45,7 +46,7 @@ print(json.dumps(out, default=str))
 
 def declared(root: Path) -> list[str]:
     """The configs the card's YAML declares: those with rows (the manifest's counts)."""
-    from geostance.build import data_file
+    from geostance.hf.build import data_file
 
     rows = {f["path"]: f["rows"] for f in json.loads((root / "MANIFEST.json").read_text())["files"] if "rows" in f}
     return [c for c in CONFIGS if rows[data_file(c)]]
@@ -136,5 +137,5 @@ def test_a_new_document_goes_from_contribution_to_load_dataset(tmp_path: Path, c
     assert article_files(root) == before
     if baseline is not None:
         for config in declared(root):
-            # folds are drawn per document (geostance.views.assign_folds): a new document moves no fold
+            # folds are drawn per document (geostance.hf.views.assign_folds): a new document moves no fold
             assert rows_of(loaded, config, ARTICLE) == rows_of(baseline, config, ARTICLE), config

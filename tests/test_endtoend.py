@@ -1,4 +1,4 @@
-"""Tests of geostance.endtoend: a system's annotation files scored against gold with the agreement measures."""
+"""Tests of geostance.evaluation.endtoend: a system's annotation files scored against gold with the agreement measures."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 
 
 def test_end_to_end_gold_against_itself_and_a_degraded_system(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from geostance import endtoend, jsonl, synth
+    from geostance.evaluation import endtoend
+    from geostance.core import jsonl
+    from geostance.contract import synth
 
     root = tmp_path / "ds"
     synth.generate(root, n_docs=3, seed=4, records_per_doc=60)
@@ -42,7 +44,7 @@ def test_end_to_end_gold_against_itself_and_a_degraded_system(tmp_path: Path, ca
 
 
 def test_end_to_end_refuses_an_invalid_system_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from geostance import synth
+    from geostance.contract import synth
 
     root = tmp_path / "ds"
     synth.generate(root, n_docs=1, seed=4, records_per_doc=40)
@@ -66,7 +68,8 @@ def test_stance_modality_is_reported_apart_from_the_matching() -> None:
     α: n = 10 values (AS 5, H 2, AL 2, Q 1), D_o = 2/10, D_e = (100-34)/90,
     α = 1 - (2/10)(90/66) = 8/11. Relations over 4 matches, Q,AS,AL,AS vs
     AS,AS,AL,AS: κ = (12/16 - 7/16)/(9/16) = 5/9; α = 1 - (2/8)(56/34) = 10/17."""
-    from geostance import endtoend, jsonl
+    from geostance.evaluation import endtoend
+    from geostance.core import jsonl
 
     fix = Path(__file__).parent / "fixtures" / "build-1.1" / "annotations"
     gold = jsonl.load_records(fix / "gold" / "modality-mix.jsonl")

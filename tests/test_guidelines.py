@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from geostance import paths
+from geostance.core import paths
 
 DATASET = paths.REPO_ROOT / "dataset"
 N = 8

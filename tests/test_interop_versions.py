@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from geostance import jsonl
-from geostance.interop import InteropError, brat, labelstudio
+from geostance.core import jsonl
+from geostance.contributing.interop import InteropError, brat, labelstudio
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 

@@ -1,4 +1,4 @@
-"""Level 1 of validation: :func:`geostance.jsonl.parse` on bytes that break the file contract."""
+"""Level 1 of validation: :func:`geostance.core.jsonl.parse` on bytes that break the file contract."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from geostance import jsonl
-from geostance.findings import table
+from geostance.core import jsonl
+from geostance.contract.findings import table
 
 REC = {"kind": "sentence", "schema_version": "1.0", "doc_id": "d", "id": "s1", "start": 0, "end": 5, "text": "Hello"}
 LINE = orjson.dumps(REC)

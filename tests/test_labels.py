@@ -1,4 +1,4 @@
-"""One label inventory: ``schema/labels.schema.json``, read through :mod:`geostance.labels`.
+"""One label inventory: ``schema/labels.schema.json``, read through :mod:`geostance.contract.labels`.
 
 The scan below fails when a Python file of the repository (geostance/,
 baselines/, scripts/, tests/) types a second copy of a label list: a literal
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from geostance import labels
-from geostance.paths import REPO_ROOT
+from geostance.contract import labels
+from geostance.core.paths import REPO_ROOT
 
 SCANNED = ("geostance", "baselines", "scripts", "tests")
 MIN_NAMES = 3
@@ -25,12 +25,12 @@ MIN_NAMES = 3
 # groups of records: structure, like field names, not labels of the annotation.
 # Scanning them too flags tuples of kinds in geostance/schemas.py,
 # validate.py, agreement.py and interop/labelstudio.py (those could use
-# geostance.labels.RECORD_KINDS): remove "record_kind" here to enforce that.
+# geostance.contract.labels.RECORD_KINDS): remove "record_kind" here to enforce that.
 NOT_LABELS = frozenset({"record_kind"})
 
 
 def inventories() -> dict[str, frozenset[str]]:
-    """Inventory name -> its labels, read from the schema file itself (not through geostance.labels)."""
+    """Inventory name -> its labels, read from the schema file itself (not through geostance.contract.labels)."""
     defs = json.loads((REPO_ROOT / "schema" / "labels.schema.json").read_text(encoding="utf-8"))["$defs"]
     out = {}
     for name, d in defs.items():
@@ -116,4 +116,4 @@ def test_no_python_file_copies_a_label_list() -> None:
     found = []
     for p in files:
         found += copies(p.read_text(encoding="utf-8"), str(p.relative_to(REPO_ROOT)))
-    assert found == [], "label lists typed in code; import them from geostance.labels:\n" + "\n".join(found)
+    assert found == [], "label lists typed in code; import them from geostance.contract.labels:\n" + "\n".join(found)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from geostance import jsonl, paths, records
+from geostance.core import jsonl, paths
+from geostance.contract import records
 from geostance.cli import main
-from geostance.interop import InteropError, labelstudio as ls
-from geostance.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, RELATION_TYPES, STANCE_LABELS
+from geostance.contributing.interop import InteropError, labelstudio as ls
+from geostance.contract.labels import AUTHOR, MENTION_FORMS, MENTION_TYPES, RELATION_TYPES, STANCE_LABELS
 
 FIX = Path(__file__).parent / "fixtures"
 INTEROP = FIX / "interop"

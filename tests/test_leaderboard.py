@@ -10,8 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from geostance import cli, leaderboard as L, score
-from geostance.paths import REPO_ROOT
+from geostance import cli
+from geostance.evaluation import leaderboard as L, score
+from geostance.core.paths import REPO_ROOT
 
 LB = REPO_ROOT / "leaderboard"
 SCHEMA = json.loads((REPO_ROOT / "schema" / "leaderboard-entry.schema.json").read_text(encoding="utf-8"))
@@ -56,7 +57,8 @@ def test_the_entries_cover_every_baseline_run_and_every_annotation_pass() -> Non
 
 
 def test_an_annotation_pass_entry_is_its_end_to_end_score() -> None:
-    from geostance import endtoend, jsonl
+    from geostance.evaluation import endtoend
+    from geostance.core import jsonl
 
     gold = REPO_ROOT / "dataset" / "annotations" / "gold" / "china-backs-russia.jsonl"
     raw = REPO_ROOT / "dataset" / "annotations" / "raw" / "china-backs-russia" / "llm-1.jsonl"
@@ -155,7 +157,7 @@ def test_add_scores_a_system_and_lists_it(board: Path, tmp_path: Path, capsys: p
     assert e["system"]["kind"] == "model" and e["protocol"]["name"] == "all-rows"
     # the metrics are geostance score's
     gold = score.gold_views(REPO_ROOT / "dataset", ("stance_classification",))[0]["stance_classification"]
-    from geostance import predictions as P
+    from geostance.evaluation import predictions as P
 
     rep = score.score_rows(score.scorer_for("stance_classification"), gold, P.load(preds, "stance_classification", gold), 200)
     assert e["metrics"]["macro_f1"] == rep.as_dict()["scores"]["macro_f1"]

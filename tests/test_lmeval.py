@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from geostance import lmeval, score
-from geostance.labels import RELATION_NONE, STANCE_NONE, STANCE_VIEW_LABELS
-from geostance.paths import REPO_ROOT
+from geostance.evaluation import lmeval, score
+from geostance.contract.labels import RELATION_NONE, STANCE_NONE, STANCE_VIEW_LABELS
+from geostance.core.paths import REPO_ROOT
 
 DATASET = REPO_ROOT / "dataset"
 
@@ -36,7 +36,7 @@ def test_the_task_folder_holds_both_tasks_and_their_prompt_cards() -> None:
         text = y.read_text(encoding="utf-8")
         assert "load_metric" not in text and "dataset_path" not in text and "!function hooks.load_" in text
     pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"geostance.lm_eval_tasks" = ["*.yaml", "*.md"]' in pyproject  # shipped with the package
+    assert '"geostance.evaluation.lm_eval_tasks" = ["*.yaml", "*.md"]' in pyproject  # shipped with the package
 
 
 def test_the_harness_finds_and_loads_the_tasks(harness_run: dict) -> None:

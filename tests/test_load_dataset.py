@@ -3,7 +3,7 @@
 Each load runs in a subprocess that never imports geostance (checked), with
 HF_DATASETS_OFFLINE=1 and HF_HUB_OFFLINE=1 and a new temporary cache_dir, the
 way a user loads a fresh clone. The expected features are the build's
-declared ones (geostance.build.features) and the row counts its manifest's.
+declared ones (geostance.hf.build.features) and the row counts its manifest's.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from geostance import build as B
-from geostance import labels
-from geostance.labels import STANCE_MODALITIES
-from geostance.paths import REPO_ROOT
+from geostance.hf import build as B
+from geostance.contract import labels
+from geostance.contract.labels import STANCE_MODALITIES
+from geostance.core.paths import REPO_ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 FIXTURE_11 = Path(__file__).parent / "fixtures" / "build-1.1"  # one document of schema 1.1

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geostance import cli, jsonl, labels
-from geostance.migrate import upgrade
-from geostance.validate import validate
+from geostance import cli
+from geostance.core import jsonl
+from geostance.contract import labels
+from geostance.contributing.migrate import upgrade
+from geostance.validation.validator import validate
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 RAW = Path("annotations") / "raw" / "envoy-speaks" / "ann-1.jsonl"

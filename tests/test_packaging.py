@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from geostance.paths import REPO_ROOT
+from geostance.core.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 SCHEMAS = sorted(p.name for p in (REPO_ROOT / "schema").glob("*.json"))
@@ -83,7 +83,7 @@ def test_the_installed_wheel_runs_from_another_folder(wheel: Path, tmp_path: Pat
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, *args], cwd=elsewhere, env=env, capture_output=True, text=True)
 
-    where = run("-c", "import geostance, geostance.paths as p; print(geostance.__file__); print(p.SCHEMA_DIR)")
+    where = run("-c", "import geostance, geostance.core.paths as p; print(geostance.__file__); print(p.SCHEMA_DIR)")
     assert where.returncode == 0, where.stderr
     module, schema_dir = where.stdout.split()
     assert module.startswith(str(target)) and schema_dir == str(target / "geostance" / "schema")

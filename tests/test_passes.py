@@ -6,7 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from geostance import jsonl, passes
+from geostance.core import jsonl
+from geostance.agreement import passes
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 DOC = "open-question"

@@ -1,4 +1,4 @@
-"""Tests of geostance.predictions: reading predictions files and matching them to gold by id."""
+"""Tests of geostance.evaluation.predictions: reading predictions files and matching them to gold by id."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from geostance import cli, predictions as P
-from geostance.labels import STANCE_VIEW_LABELS
+from geostance import cli
+from geostance.evaluation import predictions as P
+from geostance.contract.labels import STANCE_VIEW_LABELS
 
 FIX = Path(__file__).parent / "fixtures" / "score"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from geostance.paths import REPO_ROOT
-from geostance.schemas import reference_validator
+from geostance.core.paths import REPO_ROOT
+from geostance.contract.schemas import reference_validator
 
 DATASET = REPO_ROOT / "dataset"
 RAW = sorted((DATASET / "annotations" / "raw").glob("*/*.jsonl"))

@@ -6,9 +6,10 @@ import json
 import random
 from pathlib import Path
 
-from geostance import jsonl, records
-from geostance.labels import RECORD_KINDS
-from geostance.schemas import schema
+from geostance.core import jsonl
+from geostance.contract import records
+from geostance.contract.labels import RECORD_KINDS
+from geostance.contract.schemas import schema
 
 FIX = Path(__file__).parent / "fixtures"
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from geostance import build as B, jsonl, rehydrate as R
+from geostance.hf import build as B, rehydrate as R
+from geostance.core import jsonl
 from geostance.cli import main
-from geostance.paths import REPO_ROOT
-from geostance.schemas import check_record
-from geostance.validate import validate
+from geostance.core.paths import REPO_ROOT
+from geostance.contract.schemas import check_record
+from geostance.validation.validator import validate
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 CARD = REPO_ROOT / "CARD.md"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geostance.reliability import panel_alpha, units
+from geostance.agreement.reliability import panel_alpha, units
 
 B = {"schema_version": "1.1", "doc_id": "d"}
 TEXT = "Oman and Fiji met; Chile backed Peru."

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from geostance.paths import REPO_ROOT
+from geostance.core.paths import REPO_ROOT
 
 GIT = shutil.which("git")
 
@@ -45,7 +45,7 @@ def test_reproduce_on_a_clean_clone_leaves_git_status_empty(tmp_path: Path) -> N
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEOSTANCE_", "PYTHONPATH", "HF_"))}
     env.update(PYTHONPATH=str(clone), HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"))
-    where = subprocess.run([sys.executable, "-c", "import geostance.paths as p; print(p.REPO_ROOT)"], cwd=clone, env=env,
+    where = subprocess.run([sys.executable, "-c", "import geostance.core.paths as p; print(p.REPO_ROOT)"], cwd=clone, env=env,
                            capture_output=True, text=True, check=True).stdout.strip()
     assert Path(where) == clone  # the clone's package runs, writing into the clone
     proc = subprocess.run([sys.executable, "-m", "geostance", "reproduce"], cwd=clone, env=env, capture_output=True,

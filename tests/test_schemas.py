@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geostance import jsonl, labels
-from geostance.schemas import (
+from geostance.core import jsonl
+from geostance.contract import labels
+from geostance.contract.schemas import (
     ANNOTATION_KINDS,
     RECORD_SCHEMAS,
     batch_validator,

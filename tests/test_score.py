@@ -1,4 +1,4 @@
-"""Tests of geostance.score: metric definitions, bootstrap, paired tests, the score CLI.
+"""Tests of geostance.evaluation.score: metric definitions, bootstrap, paired tests, the score CLI.
 
 Golden numbers are computed by hand in the comments, or by scikit-learn
 (an independent reference) on the same inputs.
@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from geostance import cli, score
-from geostance.labels import (MENTION_TYPES, RELATION_NONE, RELATION_TYPES, RELATION_VIEW_LABELS, STANCE_LABELS, STANCE_NONE,
+from geostance import cli
+from geostance.evaluation import score
+from geostance.contract.labels import (MENTION_TYPES, RELATION_NONE, RELATION_TYPES, RELATION_VIEW_LABELS, STANCE_LABELS, STANCE_NONE,
                               STANCE_VIEW_LABELS)
 
 FIX = Path(__file__).parent / "fixtures" / "score"
@@ -479,7 +480,7 @@ def test_cli_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
 
 def test_gold_views_are_the_built_views(tmp_path: Path) -> None:
     # the scorer derives the views from gold as the build does: same rows, same folds, same labels
-    from geostance import build
+    from geostance.hf import build
 
     fixture = Path(__file__).parent / "fixtures" / "build"
     build.build(fixture, tmp_path, card_source=None, with_card=False, log=io.StringIO())
@@ -584,7 +585,7 @@ def test_modality_scorer_by_hand() -> None:
     """Relation modality, 4 rows: gold AS, AS, HYP, NEG; predicted AS, AS, AS, NEG.
     F1: AS 2*2/(2+3) = 0.8, HYP 0, NEG 1, ALLEGED and QUESTIONED absent: 0;
     macro over the 5 modalities = 1.8/5; accuracy 3/4."""
-    from geostance.labels import MODALITIES
+    from geostance.contract.labels import MODALITIES
 
     gold = [MODALITIES[0], MODALITIES[0], "HYPOTHETICAL", "NEGATED"]
     rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": lab} for i, lab in enumerate(gold)]
@@ -592,6 +593,6 @@ def test_modality_scorer_by_hand() -> None:
     assert rep.scores["macro_f1"].value == pytest.approx(1.8 / len(MODALITIES), abs=1e-12)
     assert rep.scores["accuracy"].value == 0.75
     assert rep.notes and "a perfect system scores 3/5" in rep.notes[0]
-    from geostance.labels import STANCE_MODALITIES
+    from geostance.contract.labels import STANCE_MODALITIES
 
     assert score.scorer_for("stance_modality").labels == STANCE_MODALITIES

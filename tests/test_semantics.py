@@ -1,4 +1,4 @@
-"""Level 3 of validation: :mod:`geostance.semantics` on in-memory records.
+"""Level 3 of validation: :mod:`geostance.validation.semantics` on in-memory records.
 
 The document is the bad-input corpus's mini text (tests/fixtures/invalid/*/documents/mini.txt):
 offsets below were counted by hand on it:
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from geostance import labels
-from geostance.semantics import check, check_span, locate, punctuation_edge, sentence_index
+from geostance.contract import labels
+from geostance.validation.semantics import check, check_span, locate, punctuation_edge, sentence_index
 
 TEXT = "China backs Russia.\nBeijing criticised NATO expansion.\n"
 B = {"schema_version": "1.0", "doc_id": "mini"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geostance.tables import Column, display_width, format_cell, is_missing, render_markdown, render_text
+from geostance.core.tables import Column, display_width, format_cell, is_missing, render_markdown, render_text
 
 ROWS = [
     {"name": "alpha", "score": 0.5, "count": 12, "ok": True},

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from geostance import transaction
-from geostance.transaction import Transaction, TransactionError, recover
+from geostance.contributing import transaction
+from geostance.contributing.transaction import Transaction, TransactionError, recover
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:

@@ -28,11 +28,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geostance import jsonl, labels
+from geostance.core import jsonl
+from geostance.contract import labels
 from geostance.cli import main as cli_main
-from geostance.findings import Report, table
-from geostance.schemas import ANNOTATION_KINDS
-from geostance.validate import DocumentStore, validate, validate_records
+from geostance.contract.findings import Report, table
+from geostance.contract.schemas import ANNOTATION_KINDS
+from geostance.validation.validator import DocumentStore, validate, validate_records
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INVALID = FIXTURES / "invalid"

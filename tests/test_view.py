@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from geostance import jsonl, records, view
+from geostance.core import jsonl
+from geostance.contract import records
+from geostance.contributing import view
 from geostance.cli import main
-from geostance.contribute import document_record
-from geostance.interop import check_records
-from geostance.labels import STANCE_MODALITIES
+from geostance.contributing.contribute import document_record
+from geostance.contributing.interop import check_records
+from geostance.contract.labels import STANCE_MODALITIES
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from geostance import jsonl, views
-from geostance.labels import ACTOR_TYPES, MENTION_TYPES, RELATION_NONE, STANCE_NONE
+from geostance.core import jsonl
+from geostance.hf import views
+from geostance.contract.labels import ACTOR_TYPES, MENTION_TYPES, RELATION_NONE, STANCE_NONE
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
 
@@ -374,7 +375,7 @@ def test_pair_folds_hold_no_pair_out_on_both_sides() -> None:
     """On the fixtures, the 1.1 fixture and the committed dataset: for every
     fold, no entity pair (either direction, in any pair view) is in both the
     test fold and the training folds; and the fold is the documented hash."""
-    from geostance import paths
+    from geostance.core import paths
 
     docs_ = [load_doc("fixture-alpha"), load_doc("fixture-beta"), load_doc_11()]
     root = Path(__file__).parent.parent / "dataset"
@@ -483,7 +484,8 @@ def test_no_view_leaks_its_label():
     modality, from the text, as a cue a model may use."""
     import tempfile
 
-    from geostance import score, synth
+    from geostance.evaluation import score
+    from geostance.contract import synth
 
     sources = [Path(__file__).parent / "fixtures" / "build", FIXTURE_11, Path(__file__).parent.parent / "dataset"]
     with tempfile.TemporaryDirectory() as t:

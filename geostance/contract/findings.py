@@ -1,0 +1,152 @@
+"""Validation findings: the table of stable ids and the report that collects them.
+
+The table is ``schema/findings.json``; every finding the validator emits names
+one of its ids. A finding carries where it happened (file, 1-based line, field
+path) and what was expected and found.
+
+>>> f = Finding("span-text-mismatch", "gold.jsonl", 4, "mentions.text", 'is "Moscow", the document has "Moscow " at 512:519')
+>>> f.render()
+'gold.jsonl:4: [E306 span-text-mismatch] mentions.text: is "Moscow", the document has "Moscow " at 512:519'
+>>> f.severity
+'error'
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable
+
+from geostance.core.paths import SCHEMA_DIR
+
+FINDINGS_FILE = SCHEMA_DIR / "findings.json"
+
+
+@dataclass(frozen=True)
+class FindingType:
+    code: str
+    id: str
+    severity: str
+    level: int
+    meaning: str
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, FindingType]:
+    """Finding id -> its entry in ``schema/findings.json``."""
+    with open(FINDINGS_FILE, encoding="utf-8") as f:
+        rows = json.load(f)["findings"]
+    return {r["id"]: FindingType(**r) for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One incident: ``id`` is a key of :func:`table`."""
+
+    id: str
+    file: str
+    line: int  # 1-based; 0 when the finding concerns the whole file
+    field: str
+    message: str
+
+    @property
+    def type(self) -> FindingType:
+        return table()[self.id]
+
+    @property
+    def severity(self) -> str:
+        return self.type.severity
+
+    @property
+    def code(self) -> str:
+        return self.type.code
+
+    def render(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}: [{self.code} {self.id}]{field} {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class Report:
+    """Collects findings; keeps at most ``max_per_id`` of each id (all are counted)."""
+
+    def __init__(self, max_per_id: int | None = None) -> None:
+        self.max_per_id = max_per_id
+        self.kept: list[Finding] = []
+        self.counts: Counter[str] = Counter()
+        self.files = 0
+        self.records = 0
+
+    def add(self, finding: Finding) -> None:
+        if finding.id not in table():  # pragma: no cover - programming error
+            raise KeyError(f"finding id {finding.id!r} is not in {FINDINGS_FILE}")
+        self.counts[finding.id] += 1
+        if self.max_per_id is None or self.counts[finding.id] <= self.max_per_id:
+            self.kept.append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            self.add(f)
+
+    def count(self, severity: str) -> int:
+        t = table()
+        return sum(n for i, n in self.counts.items() if t[i].severity == severity)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings kept (all of them, or ``max_per_id`` of each id), in the order found."""
+        return list(self.kept)
+
+    @property
+    def errors(self) -> int:
+        return self.count("error")
+
+    @property
+    def warnings(self) -> int:
+        return self.count("warning")
+
+    def suppressed(self) -> dict[str, int]:
+        if self.max_per_id is None:
+            return {}
+        return {i: n - self.max_per_id for i, n in sorted(self.counts.items()) if n > self.max_per_id}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "records": self.records,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "counts": dict(sorted(self.counts.items())),
+            "suppressed": self.suppressed(),
+            "findings": [f.as_dict() for f in self.kept],
+        }
+
+    def render_text(self) -> str:
+        """Errors first, then warnings, each in file/line order, then a summary."""
+        out: list[str] = []
+        for sev, title in (("error", "Errors"), ("warning", "Warnings")):
+            group = sorted((f for f in self.kept if f.severity == sev), key=lambda f: (f.file, f.line))
+            if not group:
+                continue
+            out.append(f"{title} ({self.count(sev)}):")
+            out.extend("  " + f.render() for f in group)
+        for fid, n in self.suppressed().items():
+            out.append(f"  ... {n} more [{table()[fid].code} {fid}] not shown (--max-err)")
+        out.append(
+            f"{self.files} file(s), {self.records} record(s): "
+            f"{self.errors} error(s), {self.warnings} warning(s)"
+        )
+        return "\n".join(out)

@@ -1,0 +1,1381 @@
+"""``geostance adjudicate``: from several annotators' files to one gold file.
+
+Two steps, so that every choice is written down:
+
+1. ``geostance adjudicate DOC --worksheet W.jsonl`` compares the annotators'
+   files of DOC and writes every **disagreement** to ``W.jsonl``, one per
+   line, each annotator's record side by side with the sentence it is in
+   (and ``W.md``, the same as tables to read). Each line ends with the
+   fields to fill in: ``decision``, ``record`` (for an edit) and ``reason``.
+2. ``geostance adjudicate DOC --apply W.jsonl`` reads the decisions and
+   writes ``annotations/gold/DOC.jsonl`` and the adjudication log
+   ``adjudication/DOC.jsonl`` (the decided worksheet) and ``.md``, as one
+   transaction. It refuses when any disagreement is undecided, when a
+   decision does not fit its item, when the annotators' files changed since
+   the worksheet was written, or when the gold would not validate.
+
+Alignment (how records of different annotators are taken to be "the same"):
+
+* sentences and mentions: by exact span ``(start, end)``;
+* entities: through their mentions. The spans of all annotators are joined
+  into *components*: two spans are in one component when some annotator
+  put them in one entity. An entity disagreement is a component in which
+  an annotator has two or more entities (one split what another merged) or
+  where the annotators' names for it differ;
+* stances: by holder and target component, then by source and label;
+* relations: by head and tail component, then by type and the exact head
+  and tail spans.
+
+Within one holder/target (or head/tail) pair, records that do not match
+exactly are paired across annotators (most equal fields first), so a label,
+source or modality disagreement shows as one item, side by side. An item is
+*agreed* when every annotator has it and every field that gold keeps is
+equal (notes aside); agreed items go to gold without a decision.
+
+Decisions (the ``decision`` field):
+
+* ``"accept:ANNOTATOR"``: that annotator's record, as it is;
+* ``"reject"``: no gold record (not for entities: reject their mentions);
+* ``"edit"``: ``record`` says what gold holds. For a sentence, mention,
+  stance or relation: ``{"base": "ANNOTATOR", ...fields to change}``, the
+  fields in that annotator's terms (``holder``, ``target``, ``source``
+  an entity id of theirs, ``AUTHOR``, or a mention span ``"START:END"``;
+  ``head`` and ``tail`` a mention id of theirs or ``"START:END"``;
+  ``evidence`` of a relation their sentence ids; of a stance a list of
+  ``{"start", "end"}``). For an entity: ``{"base": "ANNOTATOR", "name": ...}``
+  or ``{"entities": [{"name": ..., "mentions": ["START:END", ...]}, ...]}``
+  covering every gold mention of the component.
+
+Records that no annotator made are *additions*: a line of your own with
+``"decision": "add"``, ``layer`` and ``record`` (fields as in the record's
+schema, references as gold mention spans ``"START:END"`` or, with ``base``,
+an annotator's ids; an added mention gives ``"entity"``: the span of a gold
+mention whose entity it joins, or ``"new"`` and an added entity line
+``{"name": ..., "mentions": ["START:END", ...]}`` lists it). They are logged
+with ``kind`` ``addition``.
+
+Every decision needs a ``reason`` (and may cite ``guidelines``). With
+``--include-agreed`` the worksheet also lists the agreed items (``kind``
+``agreed``, ids ``A1`` ...); a decision on one of them is a *review*
+decision, logged with the next free ``D`` id.
+
+The log (``adjudication/DOC.jsonl``) holds the decided lines, each with
+``kind`` (``disagreement`` or ``review``) and ``gold``: the gold record(s)
+the decision produced (null for a rejection).
+
+Gold records carry ``provenance``: ``annotators`` (those whose record was
+the same as gold's) and, where a decision fixed the record, ``decision``
+(its id in the log). Gold ids are renumbered in reading order: sentences by
+start, mentions by (start, end), entities by their first mention, stances
+by their first evidence span, relations by their first evidence sentence,
+then head and tail position. Gold notes are the note of the record gold
+took (for agreed records, the first annotator's, by name, who wrote one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from geostance.core import atomic, jsonl, paths
+from geostance.contract import records
+from geostance.contributing import transaction
+from geostance.contributing.contribute import ContributeError, check_id, plural
+from geostance.contract.findings import Report
+from geostance.contributing.interop import check_records, dataset_document
+from geostance.contract.labels import AUTHOR, CURRENT_VERSION, RELATION_TYPES, STANCE_LABELS, modalities_of
+from geostance.core.tables import Column, render_markdown
+
+Rec = dict[str, Any]
+Span = tuple[int, int]
+
+
+class AdjudicationError(Exception):
+    """The worksheet or the decisions cannot be used; the message says what to fix."""
+
+
+def span_key(s: Span) -> str:
+    return f"{s[0]}:{s[1]}"
+
+
+def parse_span(v: Any) -> Span | None:
+    """``"12:17"`` -> ``(12, 17)``; None if it is not such a string.
+
+    >>> parse_span("12:17"), parse_span("m3")
+    ((12, 17), None)
+    """
+    if not isinstance(v, str) or ":" not in v:
+        return None
+    a, _, b = v.partition(":")
+    if a.isdigit() and b.isdigit():
+        return int(a), int(b)
+    return None
+
+
+# ------------------------------------------------------------------ one annotation, indexed
+
+
+@dataclass
+class Ann:
+    name: str
+    recs: list[Rec]
+    sentences: list[Rec] = field(default_factory=list)
+    mentions: list[Rec] = field(default_factory=list)
+    entities: list[Rec] = field(default_factory=list)
+    stances: list[Rec] = field(default_factory=list)
+    relations: list[Rec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        g = records.by_layer(self.recs)
+        self.sentences, self.mentions, self.entities = g["sentence"], g["mention"], g["entity"]
+        self.stances, self.relations = g["stance"], g["relation"]
+        self.mention = {m["id"]: m for m in self.mentions}
+        self.entity = {e["id"]: e for e in self.entities}
+        self.sentence = {s["id"]: s for s in self.sentences}
+
+    def span(self, mid: str) -> Span:
+        m = self.mention[mid]
+        return (m["start"], m["end"])
+
+    def entity_spans(self, eid: str) -> list[Span]:
+        return [self.span(m) for m in self.entity[eid]["mentions"]]
+
+
+class Components:
+    """Spans joined when any annotator puts them in one entity."""
+
+    def __init__(self, anns: Iterable[Ann]) -> None:
+        self.parent: dict[Span, Span] = {}
+        for a in anns:
+            for e in a.entities:
+                spans = a.entity_spans(e["id"])
+                for s in spans:
+                    self._find(s)
+                for s in spans[1:]:
+                    self._union(spans[0], s)
+        groups: dict[Span, list[Span]] = defaultdict(list)
+        for s in list(self.parent):
+            groups[self._find(s)].append(s)
+        self.members = {min(v): sorted(v) for v in groups.values()}
+        self.of = {s: k for k, v in self.members.items() for s in v}
+
+    def _find(self, x: Span) -> Span:
+        p = self.parent.setdefault(x, x)
+        while p != self.parent[p]:
+            self.parent[p] = self.parent[self.parent[p]]
+            p = self.parent[p]
+        self.parent[x] = p
+        return p
+
+    def _union(self, a: Span, b: Span) -> None:
+        ra, rb = self._find(a), self._find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+# ------------------------------------------------------------------ items
+
+
+@dataclass
+class Item:
+    """Records of several annotators taken to be the same thing."""
+
+    layer: str
+    members: dict[str, Any]  # annotator -> record (entity items: list of entity records)
+    contents: dict[str, Any]  # annotator -> what gold compares
+    agreed: bool
+    differs: list[str]
+    pos: tuple
+    key: str = ""
+    id: str = ""  # D<n> for disagreements
+
+    def ids(self) -> dict[str, Any]:
+        return {a: ([e["id"] for e in r] if isinstance(r, list) else r["id"]) for a, r in sorted(self.members.items())}
+
+
+def _fields_differ(contents: dict[str, tuple], names: tuple[str, ...], all_anns: list[str]) -> list[str]:
+    out = []
+    if set(contents) != set(all_anns):
+        out.append("presence")
+    vals = list(contents.values())
+    for i, n in enumerate(names):
+        if len({repr(v[i]) for v in vals}) > 1:
+            out.append(n)
+    return out
+
+
+def _similarity(a: tuple, b: tuple) -> int:
+    return sum(1 for x, y in zip(a, b) if x == y)
+
+
+def _match(groups: dict[Any, dict[str, list[tuple[Any, tuple, Rec]]]], anns: list[str]) -> list[dict[str, tuple[tuple, Rec]]]:
+    """Within each coarse group, pair records by fine key, then pair leftovers by similarity."""
+    out = []
+    for coarse in sorted(groups, key=repr):
+        per = groups[coarse]
+        fine: dict[Any, dict[str, tuple[tuple, Rec]]] = {}
+        singles: list[dict[str, tuple[tuple, Rec]]] = []
+        order: list[Any] = []
+        for a in anns:
+            for fk, content, rec in per.get(a, []):
+                if fk not in fine:
+                    fine[fk] = {}
+                    order.append(fk)
+                if a in fine[fk]:
+                    singles.append({a: (content, rec)})
+                else:
+                    fine[fk][a] = (content, rec)
+        partial = []
+        for fk in order:
+            g = fine[fk]
+            (out if len(g) == len(anns) else partial).append(g)
+        merged: list[dict[str, tuple[tuple, Rec]]] = []
+        for g in partial + singles:
+            best, score = None, -1
+            for m in merged:
+                if set(m) & set(g):
+                    continue
+                s = max(_similarity(x[0], y[0]) for x in m.values() for y in g.values())
+                if s > score:
+                    best, score = m, s
+            if best is None:
+                merged.append(dict(g))
+            else:
+                best.update(g)
+        out.extend(merged)
+    return out
+
+
+class Alignment:
+    """Every item of every layer for a set of annotators, agreed or not."""
+
+    def __init__(self, anns: list[Ann], text: str) -> None:
+        self.anns = {a.name: a for a in anns}
+        self.names = [a.name for a in anns]
+        self.text = text
+        versions = sorted({r.get("schema_version") for a in anns for r in a.recs if r.get("schema_version")})
+        if len(versions) > 1:
+            raise AdjudicationError(
+                f"the annotators' files are of schema versions {', '.join(versions)}; adjudication compares files of one "
+                "version (migrate the older ones first: geostance migrate)")
+        self.version: str = versions[0] if versions else CURRENT_VERSION
+        self.comps = Components(anns)
+        self.items: list[Item] = []
+        self._sentences()
+        self._mentions()
+        self._entities()
+        self._stances()
+        self._relations()
+        self.doc_id = next((r["doc_id"] for a in anns for r in a.recs), "")
+        n = k = 0
+        for it in self.items:
+            if not it.agreed:
+                n += 1
+                it.id = f"D{n}"
+            else:
+                k += 1
+                it.id = f"A{k}"
+
+    def comp(self, a: Ann, eid: str) -> Span:
+        return self.comps.of[a.span(a.entity[eid]["mentions"][0])]
+
+    def _span_items(self, layer: str, get: str, content) -> None:
+        by: dict[Span, dict[str, Rec]] = defaultdict(dict)
+        for a in self.anns.values():
+            for r in getattr(a, get):
+                by[(r["start"], r["end"])][a.name] = r
+        names = ("type", "form", "metonymy") if layer == "mention" else ()
+        for s in sorted(by):
+            members = by[s]
+            contents = {a: content(r) for a, r in members.items()}
+            differs = _fields_differ(contents, names, self.names)
+            self.items.append(Item(layer, members, contents, not differs, differs, (s,), span_key(s)))
+
+    def _sentences(self) -> None:
+        self._span_items("sentence", "sentences", lambda r: ())
+
+    def _mentions(self) -> None:
+        self._span_items("mention", "mentions", lambda r: (r["type"], r["form"], r["metonymy"]))
+
+    def _entities(self) -> None:
+        per_comp: dict[Span, dict[str, list[Rec]]] = defaultdict(lambda: defaultdict(list))
+        for a in self.anns.values():
+            for e in a.entities:
+                per_comp[self.comp(a, e["id"])][a.name].append(e)
+        for c in sorted(per_comp):
+            members = {a: v for a, v in per_comp[c].items()}
+            differs = []
+            if any(len(v) > 1 for v in members.values()):
+                differs.append("clusters")
+            names = {tuple(e["name"] for e in v) for v in members.values()}
+            if len(names) > 1:
+                differs.append("name")
+            contents = {a: tuple(e["name"] for e in v) for a, v in members.items()}
+            self.items.append(Item("entity", members, contents, not differs, differs, (c,), span_key(c)))
+
+    def _src(self, a: Ann, s: str) -> Any:
+        return s if s == AUTHOR else self.comp(a, s)
+
+    def _sent_span(self, a: Ann, sid: str) -> Span:
+        s = a.sentence[sid]
+        return (s["start"], s["end"])
+
+    def _stances(self) -> None:
+        groups: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for a in self.anns.values():
+            for t in a.stances:
+                coarse = (self.comp(a, t["holder"]), self.comp(a, t["target"]))
+                src = self._src(a, t["source"])
+                content = (t["label"], src, t["explicit"], tuple((e["start"], e["end"]) for e in t["evidence"]), t.get("modality"))
+                groups[coarse][a.name].append(((src, t["label"]), content, t))
+        for g in _match(groups, self.names):
+            contents = {a: c for a, (c, _) in g.items()}
+            members = {a: r for a, (_, r) in g.items()}
+            differs = _fields_differ(contents, ("label", "source", "explicit", "evidence", "modality"), self.names)
+            a0 = next(iter(members))
+            first = min(min(e["start"] for e in r["evidence"]) for r in members.values())
+            coarse = (self.comp(self.anns[a0], members[a0]["holder"]), self.comp(self.anns[a0], members[a0]["target"]))
+            self.items.append(Item("stance", members, contents, not differs, differs, (first, coarse),
+                                   f"{span_key(coarse[0])}->{span_key(coarse[1])}"))
+
+    def _relations(self) -> None:
+        groups: dict[Any, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for a in self.anns.values():
+            for r in a.relations:
+                h, t = a.span(r["head"]), a.span(r["tail"])
+                coarse = (self.comps.of[h], self.comps.of[t])
+                ev = tuple(sorted(self._sent_span(a, s) for s in r["evidence"]))
+                content = (r["type"], h, t, ev, r["modality"], self._src(a, r["source"]))
+                groups[coarse][a.name].append(((r["type"], h, t), content, r))
+        for g in _match(groups, self.names):
+            contents = {a: c for a, (c, _) in g.items()}
+            members = {a: r for a, (_, r) in g.items()}
+            differs = _fields_differ(contents, ("type", "head", "tail", "evidence", "modality", "source"), self.names)
+            first = min(c[3][0] if c[3] else c[1] for c in contents.values())
+            pos = (first, min(c[1] for c in contents.values()), min(c[2] for c in contents.values()))
+            self.items.append(Item("relation", members, contents, not differs, differs, pos,
+                                   f"{span_key(pos[1])}->{span_key(pos[2])}"))
+
+    def disagreements(self) -> list[Item]:
+        return [it for it in self.items if not it.agreed]
+
+    # ---------------------------------------------------------- presentation
+
+    def sentence_of(self, start: int, end: int) -> Rec | None:
+        for a in self.names:
+            for s in self.anns[a].sentences:
+                if s["start"] <= start and end <= s["end"]:
+                    return s
+        return None
+
+    def context(self, it: Item) -> list[str]:
+        spans: list[Span] = []
+        for a, r in it.members.items():
+            ann = self.anns[a]
+            if it.layer in ("sentence", "mention"):
+                spans.append((r["start"], r["end"]))
+            elif it.layer == "entity":
+                spans.extend(ann.span(m) for e in r for m in e["mentions"][:1])
+            elif it.layer == "stance":
+                spans.extend((e["start"], e["end"]) for e in r["evidence"])
+            else:
+                spans.extend(self._sent_span(ann, s) for s in r["evidence"])
+        out: list[str] = []
+        for s0, s1 in sorted(set(spans)):
+            s = self.sentence_of(s0, s1)
+            line = f"{s['id']}: {s['text']}" if s else f"{s0}:{s1}: {self.text[s0:s1]}"
+            if line not in out:
+                out.append(line)
+        return out
+
+    def show(self, a: str, r: Any, layer: str) -> str:
+        ann = self.anns[a]
+
+        def ename(eid: str) -> str:
+            return eid if eid == AUTHOR else f"{ann.entity[eid]['name']} ({eid})"
+
+        if layer == "sentence":
+            return f"{r['id']} {span_key((r['start'], r['end']))}"
+        if layer == "mention":
+            met = ", metonymy" if r["metonymy"] else ""
+            return f"{r['id']} \"{r['text']}\" {r['type']} {r['form']}{met}; entity {ename(r['entity'])}"
+        if layer == "entity":
+            return " | ".join(
+                f"{e['id']} \"{e['name']}\": " + ", ".join(f"\"{ann.mention[m]['text']}\" {span_key(ann.span(m))}" for m in e["mentions"])
+                for e in r)
+        if layer == "stance":
+            ev = " … ".join(f"“{e['text']}”" for e in r["evidence"])
+            modal = f"{r['modality']}; " if "modality" in r else ""
+            return (f"{r['id']} {ename(r['holder'])} {r['label']} {ename(r['target'])}; {modal}source {ename(r['source'])}; "
+                    f"{'explicit' if r['explicit'] else 'implicit'}; evidence {ev}")
+        h, t = ann.mention[r["head"]], ann.mention[r["tail"]]
+        return (f"{r['id']} {r['type']} \"{h['text']}\" {span_key((h['start'], h['end']))} -> \"{t['text']}\" "
+                f"{span_key((t['start'], t['end']))}; {r['modality']}; source {ename(r['source'])}; evidence {','.join(r['evidence'])}")
+
+    def worksheet_line(self, it: Item) -> Rec:
+        return {
+            "id": it.id,
+            "doc_id": self.doc_id,
+            "kind": "agreed" if it.agreed else "disagreement",
+            "layer": it.layer,
+            "key": it.key,
+            "differs": it.differs,
+            "context": self.context(it),
+            "show": {a: (self.show(a, it.members[a], it.layer) if a in it.members else None) for a in self.names},
+            "records": {a: it.members.get(a) for a in self.names},
+            "decision": None,
+            "record": None,
+            "reason": None,
+            "guidelines": [],
+        }
+
+
+# ------------------------------------------------------------------ worksheet I/O
+
+
+def worksheet_bytes(al: Alignment, include_agreed: bool = False) -> bytes:
+    return b"".join(jsonl.dumps(al.worksheet_line(it)) for it in al.items if include_agreed or not it.agreed)
+
+
+def _md_cell(s: Any) -> str:
+    return "—" if s is None else str(s)
+
+
+def worksheet_markdown(al: Alignment, doc_id: str, lines: list[Rec] | None = None, title: str | None = None,
+                       include_agreed: bool = False) -> str:
+    """The worksheet (or the decided log) as Markdown tables."""
+    lines = lines if lines is not None else [al.worksheet_line(it) for it in al.items if include_agreed or not it.agreed]
+    counts: dict[str, list[int]] = {k: [0, 0] for k in records.LAYERS}
+    for it in al.items:
+        counts[it.layer][0 if it.agreed else 1] += 1
+    how = ("the decisions applied by `geostance adjudicate --apply` (the JSONL file beside this one is the log); "
+           "records every annotator shared went to gold without a decision." if title else
+           "generated by `geostance adjudicate --worksheet`; edit the JSONL file (fields `decision`, `record`, `reason`), "
+           "this one is for reading.")
+    out = [f"# {title or 'Adjudication worksheet'}: {doc_id}", "", f"Annotators: {', '.join(al.names)}; {how}", ""]
+    rows = [{"layer": k, "agreed": v[0], "disagreements": v[1]} for k, v in counts.items()]
+    out.append(render_markdown(rows, [Column("layer", "layer"), Column("agreed", "agreed"), Column("disagreements", "disagreements")]))
+    out.append("")
+    for ln in lines:
+        kind = ln.get("kind", "disagreement")
+        what = ", ".join(ln.get("differs") or []) or ("new record" if kind == "addition" else "agreed")
+        item = f" (item {ln['item']})" if ln.get("item") else ""
+        out.append(f"## {ln['id']}{item} · {kind} · {ln['layer']} · {what}")
+        out.append("")
+        for c in ln.get("context") or []:
+            out.append(f"> {c}")
+        if ln.get("show"):
+            out.append("")
+            rows = [{"annotator": a, "record": _md_cell(s)} for a, s in ln["show"].items()]
+            out.append(render_markdown(rows, [Column("annotator", "annotator"), Column("record", "record")]))
+        if ln.get("decision"):
+            out.append("")
+            out.append(f"**Decision:** `{ln['decision']}`" + (f" — {ln['reason']}" if ln.get("reason") else "")
+                       + (f" ({', '.join(ln['guidelines'])})" if ln.get("guidelines") else ""))
+            if ln.get("record"):
+                out.append("")
+                label = "Added record" if kind == "addition" else "Edited record"
+                out.append(f"{label}: `{json.dumps(ln['record'], ensure_ascii=False)}`")
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def read_worksheet(path: Path) -> list[Rec]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise AdjudicationError(f"{path}: no such file") from None
+    if not data.strip():
+        return []
+    recs, found = jsonl.parse(data, str(path))
+    errors = [f for f in found if f.severity == "error"]
+    if errors:
+        raise AdjudicationError("the worksheet is not valid JSONL:\n" + "\n".join("  " + f.render() for f in errors))
+    return [r for _, r in recs]
+
+
+# ------------------------------------------------------------------ apply
+
+
+@dataclass
+class Gold:
+    records: list[Rec]
+    log: list[Rec]
+
+
+def _decision_for(al: Alignment, lines: list[Rec], file: str) -> tuple[dict[int, Rec], list[Rec]]:
+    """Each decided item's decision line (by item index); refuses on anything missing, stale or malformed.
+
+    A line of an agreed item (written with --include-agreed) needs no decision; one that has one is a
+    *review* decision (the adjudicator changes what every annotator had) and gets the next free D id."""
+    want = {(it.layer, json.dumps(it.ids(), sort_keys=True)): i for i, it in enumerate(al.items)}
+    got: dict[int, Rec] = {}
+    adds: list[Rec] = []
+    seen: set[int] = set()
+    problems: list[str] = []
+    for n, ln in enumerate(lines, 1):
+        where = f"{file}:{n} ({ln.get('id', '?')})"
+        if ln.get("decision") == "add":
+            if ln.get("layer") not in records.LAYERS:
+                problems.append(f"{where}: an addition needs 'layer', one of {', '.join(records.LAYERS)}")
+            elif not isinstance(ln.get("record"), dict):
+                problems.append(f"{where}: an addition needs 'record' (an object; see geostance adjudicate --help)")
+            elif not isinstance(ln.get("reason"), str) or not ln["reason"].strip():
+                problems.append(f"{where}: no reason given; every decision needs one")
+            else:
+                adds.append(dict(ln))
+            continue
+        recs = ln.get("records")
+        if not isinstance(recs, dict):
+            problems.append(f"{where}: no 'records' object")
+            continue
+        ids = {a: ([e["id"] for e in r] if isinstance(r, list) else r["id"]) for a, r in sorted(recs.items()) if r is not None}
+        k = (ln.get("layer"), json.dumps(ids, sort_keys=True))
+        if k not in want:
+            problems.append(f"{where}: matches no item of the annotators' current files "
+                            "(they changed since the worksheet was written, or the line was edited); write a new worksheet")
+            continue
+        i = want[k]
+        it = al.items[i]
+        seen.add(i)
+        if any(recs.get(a) != it.members.get(a) for a in set(recs) | set(it.members)):
+            problems.append(f"{where}: the records differ from the annotators' current files; write a new worksheet")
+            continue
+        if i in got:
+            problems.append(f"{where}: a second decision for the same disagreement")
+            continue
+        d = ln.get("decision")
+        ok = isinstance(d, str) and (d in ("reject", "edit") or (d.startswith("accept:") and d[7:] in it.members))
+        if d is None and it.agreed:
+            continue
+        if d is None:
+            problems.append(f"{where}: undecided ({it.layer}, differs in {', '.join(it.differs)})")
+            continue
+        if not ok:
+            choices = ", ".join([f"accept:{a}" for a in sorted(it.members)] + ["reject", "edit"])
+            problems.append(f"{where}: decision {d!r}; expected one of {choices}")
+            continue
+        if d == "reject" and it.layer == "entity":
+            problems.append(f"{where}: an entity cannot be rejected (reject its mentions, or edit the clusters)")
+            continue
+        if d == "edit" and not isinstance(ln.get("record"), dict):
+            problems.append(f"{where}: decision 'edit' needs 'record' (an object; see geostance adjudicate --help)")
+            continue
+        if not isinstance(ln.get("reason"), str) or not ln["reason"].strip():
+            problems.append(f"{where}: no reason given; every decision needs one")
+            continue
+        got[i] = dict(ln)
+    for i, it in enumerate(al.items):
+        if not it.agreed and i not in seen:
+            problems.append(f"{it.id} ({it.layer} {it.key}, differs in {', '.join(it.differs)}): no decision line")
+    if problems:
+        raise AdjudicationError(f"{len(problems)} problem(s) with the decisions; nothing was written:\n" + "\n".join("  " + p for p in problems))
+    n = len(al.disagreements())
+    for i in sorted(got):
+        it = al.items[i]
+        got[i]["kind"] = "review" if it.agreed else "disagreement"
+        if it.agreed:
+            n += 1
+            got[i]["item"], got[i]["id"] = it.id, f"D{n}"
+        else:
+            got[i]["id"] = it.id
+    for ln in adds:
+        n += 1
+        ln["kind"], ln["id"] = "addition", f"D{n}"
+        ln.pop("item", None)
+    return got, adds
+
+
+class _Builder:
+    """Turns items and decisions into gold records (in annotators' coordinates first, renumbered at the end)."""
+
+    def __init__(self, al: Alignment, decisions: dict[int, Rec], doc_id: str, adds: list[Rec] | None = None) -> None:
+        self.al = al
+        self.version = al.version
+        self.dec = decisions
+        self.adds = adds or []
+        self.doc_id = doc_id
+        self.text = al.text
+        self.problems: list[str] = []
+
+    def fail(self, it: Item, msg: str) -> None:
+        label = it.id or f"agreed {it.layer} {it.key}"
+        self.problems.append(f"{label}: {msg}")
+
+    def chosen(self, i: int, it: Item) -> tuple[str, str | None, Any]:
+        """(mode, annotator, decision line) with mode agreed/accept/reject/edit."""
+        if i not in self.dec:
+            return "agreed", self.al.names[0] if self.al.names[0] in it.members else sorted(it.members)[0], None
+        ln = self.dec[i]
+        d = ln["decision"]
+        if d.startswith("accept:"):
+            return "accept", d[7:], ln
+        if d == "reject":
+            return "reject", None, ln
+        base = ln["record"].get("base")
+        if base is not None and base not in it.members:
+            self.fail(it, f"edit: base {base!r} is not an annotator with a record here ({', '.join(sorted(it.members))})")
+            return "reject", None, ln
+        return "edit", base or sorted(it.members)[0], ln
+
+    def note_of(self, it: Item, mode: str, ann: str | None, ln: Rec | None) -> str | None:
+        if mode == "edit" and "note" in ln["record"]:
+            return ln["record"]["note"]
+        if mode in ("accept", "edit"):
+            r = it.members[ann]
+            return r.get("note") if isinstance(r, dict) else None
+        for a in sorted(it.members):
+            r = it.members[a]
+            if isinstance(r, dict) and r.get("note"):
+                return r["note"]
+        return None
+
+    @staticmethod
+    def prov(annotators: Iterable[str], ln: Rec | None) -> Rec:
+        p: Rec = {"annotators": sorted(set(annotators))}
+        if ln is not None:
+            p["decision"] = ln["id"]
+        return p
+
+    def build(self) -> list[Rec]:
+        al = self.al
+        items = list(enumerate(al.items))
+        # ---- sentences
+        sents: dict[Span, Rec] = {}
+        for i, it in items:
+            if it.layer != "sentence":
+                continue
+            mode, ann, ln = self.chosen(i, it)
+            if mode == "reject":
+                continue
+            span = (it.members[ann]["start"], it.members[ann]["end"])
+            if mode == "edit":
+                rec = ln["record"]
+                span = (rec.get("start", span[0]), rec.get("end", span[1]))
+            who = [a for a, r in it.members.items() if (r["start"], r["end"]) == span]
+            s = {"start": span[0], "end": span[1], "text": self.text[span[0]:span[1]] if 0 <= span[0] < span[1] <= len(self.text) else ""}
+            note = self.note_of(it, mode, ann, ln)
+            if note:
+                s["note"] = note
+            s["provenance"] = self.prov(who, ln)
+            sents[span] = s
+        for ln in self._adds("sentence"):
+            rec = ln["record"]
+            span = self._new_span(ln, rec)
+            if span is None:
+                continue
+            sents[span] = {"start": span[0], "end": span[1], "text": self.text[span[0]:span[1]],
+                           **({"note": rec["note"]} if rec.get("note") else {}), "provenance": self.prov([], ln)}
+        self.sent_spans = set(sents)
+        # ---- mentions (keyed by the item's original span)
+        ments: dict[Span, Rec] = {}
+        self.mention_span: dict[Span, Span] = {}  # original span -> gold span
+        for i, it in items:
+            if it.layer != "mention":
+                continue
+            mode, ann, ln = self.chosen(i, it)
+            orig = parse_span(it.key)
+            if mode == "reject":
+                continue
+            base = dict(it.members[ann])
+            if mode == "edit":
+                for k, v in ln["record"].items():
+                    if k in ("start", "end", "type", "form", "metonymy", "note"):
+                        base[k] = v
+                    elif k != "base":
+                        self.fail(it, f"edit: a mention's record may change start, end, type, form, metonymy, note; not {k!r}")
+            span = (base["start"], base["end"])
+            content = (base["type"], base["form"], base["metonymy"])
+            who = [a for a, r in it.members.items() if (r["start"], r["end"]) == span and it.contents[a] == content]
+            m = {"start": span[0], "end": span[1], "text": self.text[span[0]:span[1]] if 0 <= span[0] < span[1] <= len(self.text) else "",
+                 "type": base["type"], "form": base["form"], "metonymy": base["metonymy"]}
+            note = self.note_of(it, mode, ann, ln) if mode != "edit" or "note" in ln["record"] else base.get("note")
+            if note:
+                m["note"] = note
+            m["provenance"] = self.prov(who, ln)
+            ments[orig] = m
+            self.mention_span[orig] = span
+        self.added_entity: dict[Span, tuple[Any, Rec]] = {}
+        for ln in self._adds("mention"):
+            rec = ln["record"]
+            span = self._new_span(ln, rec)
+            missing = [k for k in ("type", "form", "metonymy", "entity") if k not in rec]
+            if span is None:
+                continue
+            if missing:
+                self.fail(self._pseudo(ln), f"add: a mention needs {', '.join(missing)} (entity: \"START:END\" of a gold mention "
+                                            "whose entity it joins, or \"new\" for an entity added by its own line)")
+                continue
+            if span in ments or span in self.mention_span.values():
+                self.fail(self._pseudo(ln), f"add: {span_key(span)} is already a gold mention")
+                continue
+            ments[span] = {"start": span[0], "end": span[1], "text": self.text[span[0]:span[1]], "type": rec["type"],
+                           "form": rec["form"], "metonymy": rec["metonymy"], **({"note": rec["note"]} if rec.get("note") else {}),
+                           "provenance": self.prov([], ln)}
+            self.mention_span[span] = span
+            self.added_entity[span] = (rec["entity"], ln)
+        # ---- entities
+        clusters: list[tuple[list[Span], str, str | None, Rec]] = []  # (original spans, name, note, provenance)
+        for i, it in items:
+            if it.layer != "entity":
+                continue
+            mode, ann, ln = self.chosen(i, it)
+            comp = al.comps.members[parse_span(it.key)]
+            gold_spans = [s for s in comp if s in ments]
+            if not gold_spans:
+                continue
+            for spans, name, note, src_ann in self._clusters(it, mode, ann, ln, gold_spans):
+                who = []
+                for a, ents in it.members.items():
+                    for e in ents:
+                        es = [s for s in self.al.anns[a].entity_spans(e["id"]) if s in ments]
+                        if sorted(es) == sorted(spans) and e["name"] == name:
+                            who.append(a)
+                clusters.append((spans, name, note, self.prov(who, ln)))
+        self._add_entities(clusters)
+        self.cluster_of: dict[Span, int] = {}
+        for n, (spans, *_rest) in enumerate(clusters):
+            for s in spans:
+                self.cluster_of[s] = n
+        # ---- stances
+        stances = []
+        for i, it in items:
+            if it.layer == "stance":
+                rec = self._stance(i, it)
+                if rec is not None:
+                    stances.append(rec)
+        for ln in self._adds("stance"):
+            rec = self._stance(None, self._pseudo(ln), ln)
+            if rec is not None:
+                stances.append(rec)
+        relations = []
+        for i, it in items:
+            if it.layer == "relation":
+                rec = self._relation(i, it)
+                if rec is not None:
+                    relations.append(rec)
+        for ln in self._adds("relation"):
+            rec = self._relation(None, self._pseudo(ln), ln)
+            if rec is not None:
+                relations.append(rec)
+        return self._assemble(sents, ments, clusters, stances, relations)
+
+    # ---------------------------------------------------------- additions
+
+    def _adds(self, layer: str) -> list[Rec]:
+        return [ln for ln in self.adds if ln["layer"] == layer]
+
+    @staticmethod
+    def _pseudo(ln: Rec) -> Item:
+        return Item(ln["layer"], {}, {}, False, [], (), "", ln["id"])
+
+    def _new_span(self, ln: Rec, rec: Rec) -> Span | None:
+        a, b = rec.get("start"), rec.get("end")
+        if not (isinstance(a, int) and isinstance(b, int) and 0 <= a < b <= len(self.text)):
+            self.fail(self._pseudo(ln), f"add: 'start' and 'end' must be offsets within the text (0 to {len(self.text)}), found {a!r}, {b!r}")
+            return None
+        return a, b
+
+    def _add_entities(self, clusters: list) -> None:
+        """Entities added by their own lines (of added mentions marked "new"), then added mentions joining existing ones."""
+        placed: set[Span] = set()
+        for ln in self._adds("entity"):
+            rec = ln["record"]
+            spans = [parse_span(x) for x in rec.get("mentions") or []]
+            if not isinstance(rec.get("name"), str) or not spans or None in spans:
+                self.fail(self._pseudo(ln), 'add: an entity reads {"name": "...", "mentions": ["START:END", ...]} (mentions added as "new")')
+                continue
+            bad = [x for x in spans if self.added_entity.get(x, ("",))[0] != "new" or x in placed]
+            if bad:
+                self.fail(self._pseudo(ln), "add: an added entity lists added mentions whose entity is \"new\", each once; not "
+                          + ", ".join(span_key(x) for x in bad))
+                continue
+            placed.update(spans)
+            clusters.append((spans, rec["name"], rec.get("note"), self.prov([], ln)))
+        for span, (ref, ln) in self.added_entity.items():
+            if ref == "new":
+                if span not in placed:
+                    self.fail(self._pseudo(ln), f"add: mention {span_key(span)} is marked \"new\" but no added entity lists it")
+                continue
+            target = parse_span(ref)
+            target = self._original(target) if target else None
+            home = next((n for n, c in enumerate(clusters) if target in c[0]), None)
+            if home is None:
+                self.fail(self._pseudo(ln), f"add: entity {ref!r} is not the span \"START:END\" of a gold mention")
+                continue
+            spans, name, note, _ = clusters[home]
+            clusters[home] = (spans + [span], name, note, self.prov([], ln))  # no annotator had the cluster so
+
+    def _clusters(self, it: Item, mode: str, ann: str | None, ln: Rec | None, gold_spans: list[Span]) -> list[tuple[list[Span], str, str | None, str]]:
+        al = self.al
+        gs = set(gold_spans)
+        if mode == "edit" and "entities" in ln["record"]:
+            out = []
+            seen: set[Span] = set()
+            ents = ln["record"]["entities"]
+            if not isinstance(ents, list):
+                self.fail(it, "edit: 'entities' must be a list of {name, mentions}")
+                return []
+            for e in ents:
+                spans = [parse_span(s) for s in (e.get("mentions") or [])] if isinstance(e, dict) else [None]
+                if not isinstance(e, dict) or not isinstance(e.get("name"), str) or not spans or None in spans:
+                    self.fail(it, 'edit: each entity reads {"name": "...", "mentions": ["START:END", ...]}')
+                    return []
+                for s in spans:
+                    if s not in gs:
+                        self.fail(it, f"edit: mention {span_key(s)} is not a gold mention of this component ({', '.join(span_key(x) for x in gold_spans)})")
+                    if s in seen:
+                        self.fail(it, f"edit: mention {span_key(s)} is in two entities")
+                    seen.add(s)
+                out.append(([s for s in spans if s in gs], e["name"], e.get("note"), ""))
+            missing = gs - seen
+            if missing:
+                self.fail(it, "edit: these gold mentions are in no entity: " + ", ".join(span_key(s) for s in sorted(missing)))
+            return out
+        if mode == "agreed":
+            # one entity per annotator: join spans linked by any annotator, restricted to gold mentions
+            parent = {s: s for s in gold_spans}
+
+            def find(x: Span) -> Span:
+                while parent[x] != x:
+                    x = parent[x]
+                return x
+
+            names: dict[Span, tuple[str, str | None]] = {}
+            for a in sorted(it.members, key=al.names.index):
+                for e in it.members[a]:
+                    es = [s for s in al.anns[a].entity_spans(e["id"]) if s in gs]
+                    for s in es[1:]:
+                        ra, rb = find(es[0]), find(s)
+                        if ra != rb:
+                            parent[max(ra, rb)] = min(ra, rb)
+            groups: dict[Span, list[Span]] = defaultdict(list)
+            for s in gold_spans:
+                groups[find(s)].append(s)
+            out = []
+            for root, spans in sorted(groups.items()):
+                name, note = None, None
+                for a in sorted(it.members, key=al.names.index):
+                    for e in it.members[a]:
+                        if set(al.anns[a].entity_spans(e["id"])) & set(spans):
+                            name = name or e["name"]
+                            note = note or e.get("note")
+                out.append((spans, name, note, ""))
+            return out
+        # accept (or edit with base): that annotator's partition, restricted to gold; uncovered spans attached through others
+        ents = it.members[ann]
+        out = []
+        covered: dict[Span, int] = {}
+        for e in ents:
+            spans = [s for s in al.anns[ann].entity_spans(e["id"]) if s in gs]
+            if spans:
+                for s in spans:
+                    covered[s] = len(out)
+                out.append([spans, e["name"], e.get("note"), ann])
+        for s in gold_spans:
+            if s in covered:
+                continue
+            target = None
+            for a in al.names:
+                if a == ann or a not in it.members:
+                    continue
+                for e in it.members[a]:
+                    es = al.anns[a].entity_spans(e["id"])
+                    if s not in es:
+                        continue
+                    homes = {covered[x] for x in es if x in covered}
+                    if len(homes) > 1:
+                        self.fail(it, f"{ann}'s clusters leave mention {span_key(s)} ({self.text[s[0]:s[1]]!r}) between two of its entities; use edit")
+                        target = -1
+                    elif homes:
+                        target = homes.pop()
+                    else:
+                        out.append([[], e["name"], e.get("note"), a])
+                        target = len(out) - 1
+                        for x in es:
+                            if x in gs and x not in covered:
+                                covered[x] = target
+                                out[target][0].append(x)
+                        target = -2
+                    break
+                if target is not None:
+                    break
+            if target is None:
+                self.fail(it, f"mention {span_key(s)} ({self.text[s[0]:s[1]]!r}) has no entity; use edit")
+            elif target >= 0:
+                covered[s] = target
+                out[target][0].append(s)
+        if mode == "edit":
+            rec = ln["record"]
+            if len(out) != 1 and ("name" in rec or "note" in rec):
+                self.fail(it, f"edit: {ann} has {len(out)} entities here; give 'entities' to name them")
+            elif out:
+                out[0][1] = rec.get("name", out[0][1])
+                out[0][2] = rec.get("note", out[0][2])
+            extra = set(rec) - {"base", "name", "note"}
+            if extra:
+                self.fail(it, f"edit: an entity's record may give base, name, note or entities; not {', '.join(sorted(extra))}")
+        return [tuple(x) for x in out]  # type: ignore[misc]
+
+    def _entity_ref(self, it: Item, ann: str, ref: Any, what: str) -> int | str | None:
+        """Gold cluster index (or AUTHOR) of an annotator's entity id, or of a gold mention span."""
+        if ref == AUTHOR:
+            return AUTHOR
+        span = parse_span(ref)
+        if span is not None:
+            span = self._original(span)
+            if span not in self.cluster_of:
+                self.fail(it, f"{what} {ref}: no gold mention has that span")
+                return None
+            return self.cluster_of[span]
+        if ann is None:
+            self.fail(it, f"{what} {ref!r}: give AUTHOR or the span \"START:END\" of a gold mention (or 'base' to use an annotator's ids)")
+            return None
+        a = self.al.anns[ann]
+        if ref not in a.entity:
+            self.fail(it, f"{what} {ref!r} is not an entity of {ann}")
+            return None
+        homes = {self.cluster_of[s] for s in a.entity_spans(ref) if s in self.cluster_of}
+        if len(homes) != 1:
+            why = "none of its mentions is in gold" if not homes else "its mentions are in several gold entities"
+            self.fail(it, f"{what} {ref} ({a.entity[ref]['name']!r}) of {ann}: {why}; use edit with a mention span \"START:END\"")
+            return None
+        return homes.pop()
+
+    def _original(self, span: Span) -> Span:
+        """The item span of a gold mention span (they differ only where an edit moved a mention)."""
+        if span in self.mention_span:
+            return span
+        back = [o for o, g in self.mention_span.items() if g == span]
+        return back[0] if back else span
+
+    def _mention_ref(self, it: Item, ann: str, ref: Any, what: str) -> Span | None:
+        span = parse_span(ref)
+        if span is not None:
+            span = self._original(span)
+        elif ann is None:
+            self.fail(it, f"{what} {ref!r}: give the span \"START:END\" of a gold mention (or 'base' to use an annotator's ids)")
+            return None
+        else:
+            a = self.al.anns[ann]
+            if ref not in a.mention:
+                self.fail(it, f"{what} {ref!r} is not a mention of {ann}")
+                return None
+            span = a.span(ref)
+        if span not in self.mention_span:
+            self.fail(it, f"{what} {span_key(span)} ({self.text[span[0]:span[1]]!r}) is not a gold mention (was it rejected?)")
+            return None
+        return span
+
+    def _from_addition(self, it: Item, ln: Rec, fields: tuple[str, ...]) -> tuple[str, str | None, Rec, Rec] | None:
+        rec = ln["record"]
+        missing = [k for k in fields if k not in rec]
+        if missing:
+            self.fail(it, f"add: a {it.layer} needs {', '.join(missing)}")
+            return None
+        base = rec.get("base")
+        if base is not None and base not in self.al.anns:
+            self.fail(it, f"add: base {base!r} is not an annotator")
+            return None
+        return "add", base, ln, dict(rec)
+
+    def _decided(self, i: int | None, it: Item, add: Rec | None, fields: tuple[str, ...]) -> tuple[str, str | None, Rec, Rec] | None:
+        """``(mode, annotator, decision line, record)`` for a stance or relation
+        item: an added record, or the chosen annotator's record with an edit's
+        fields (``fields`` and ``note``) applied; None when rejected or invalid."""
+        if add is not None:
+            return self._from_addition(it, add, fields)
+        mode, ann, ln = self.chosen(i, it)
+        if mode == "reject":
+            return None
+        r = dict(it.members[ann])
+        if mode == "edit":
+            editable = fields + ("note",)
+            for k, v in ln["record"].items():
+                if k in editable:
+                    r[k] = v
+                elif k != "base":
+                    self.fail(it, f"edit: a {it.layer}'s record may change {', '.join(editable)}; not {k!r}")
+        return mode, ann, ln, r
+
+    def _stance(self, i: int | None, it: Item, add: Rec | None = None) -> Rec | None:
+        got = self._decided(i, it, add, ("holder", "target", "label", "evidence", "source", "explicit") + (("modality",) if self.version != "1.0" else ()))
+        if got is None:
+            return None
+        mode, ann, ln, r = got
+        holder, target, source = self._refs(it, mode, ann, r, ("holder", "target", "source"))
+        if r["label"] not in STANCE_LABELS:
+            self.fail(it, f"label {r['label']!r}; expected one of {', '.join(STANCE_LABELS)}")
+        ev = []
+        for e in r["evidence"] if isinstance(r["evidence"], list) else []:
+            if not isinstance(e, dict) or not isinstance(e.get("start"), int) or not isinstance(e.get("end"), int):
+                self.fail(it, "evidence: a list of {\"start\": ..., \"end\": ...}")
+                return None
+            ev.append({"start": e["start"], "end": e["end"], "text": self.text[e["start"]:e["end"]]})
+        if None in (holder, target, source):
+            return None
+        modality = r.get("modality")
+        allowed = modalities_of("stance", self.version)
+        if allowed and modality not in allowed:
+            self.fail(it, f"modality {modality!r}; expected one of {', '.join(allowed)}")
+        content = (r["label"], source, r["explicit"], tuple((e["start"], e["end"]) for e in ev), modality)
+        who = []
+        for a, m in it.members.items():
+            if (self._quiet_entity(a, m["holder"]), self._quiet_entity(a, m["target"])) == (holder, target) and \
+                    (m["label"], self._quiet_entity(a, m["source"]), m["explicit"], tuple((e["start"], e["end"]) for e in m["evidence"]), m.get("modality")) == content:
+                who.append(a)
+        rec = {"holder": holder, "target": target, "label": r["label"], "evidence": ev, "source": source, "explicit": r["explicit"]}
+        if modality is not None:
+            rec["modality"] = modality
+        note = r.get("note") if mode in ("edit", "add") else self.note_of(it, mode, ann, ln)
+        if note:
+            rec["note"] = note
+        rec["provenance"] = self.prov(who, ln)
+        return rec
+
+    def _quiet_entity(self, ann: str, ref: Any) -> Any:
+        if ref == AUTHOR:
+            return AUTHOR
+        span = parse_span(ref)
+        if span is not None:
+            return self.cluster_of.get(self._original(span))
+        if ann is None:
+            return None
+        a = self.al.anns[ann]
+        if ref not in a.entity:
+            return None
+        homes = {self.cluster_of[s] for s in a.entity_spans(ref) if s in self.cluster_of}
+        return homes.pop() if len(homes) == 1 else None
+
+    def _refs(self, it: Item, mode: str, ann: str, r: Rec, keys: tuple[str, ...]) -> list[Any]:
+        """Gold entities of a record's entity references. An agreed record may be read through any of its
+        annotators (after an entity decision split one annotator's entity, another's may still resolve)."""
+        cands = [ann] + ([a for a in self.al.names if a in it.members and a != ann] if mode == "agreed" else [])
+        for a in cands:
+            rr = r if a == ann else it.members[a]
+            vals = [self._quiet_entity(a, rr[k]) for k in keys]
+            if None not in vals:
+                return vals
+        return [self._entity_ref(it, ann, r[k], k) for k in keys]
+
+    def _relation(self, i: int | None, it: Item, add: Rec | None = None) -> Rec | None:
+        got = self._decided(i, it, add, ("type", "head", "tail", "evidence", "modality", "source"))
+        if got is None:
+            return None
+        mode, ann, ln, r = got
+        a = self.al.anns[ann] if ann is not None else None
+        head = self._mention_ref(it, ann, r["head"], "head")
+        tail = self._mention_ref(it, ann, r["tail"], "tail")
+        (source,) = self._refs(it, mode, ann, r, ("source",))
+        if r["type"] not in RELATION_TYPES:
+            self.fail(it, f"type {r['type']!r}; expected one of {', '.join(RELATION_TYPES)}")
+        if r["modality"] not in modalities_of("relation", self.version):
+            self.fail(it, f"modality {r['modality']!r}; expected one of {', '.join(modalities_of('relation', self.version))}")
+        ev: list[Span] = []
+        for sid in r["evidence"] if isinstance(r["evidence"], list) else []:
+            sp = parse_span(sid)
+            if sp is None:
+                if a is None or sid not in a.sentence:
+                    self.fail(it, f"evidence {sid!r} is not a sentence id of {ann}" if a is not None else
+                              f"evidence {sid!r}: give sentence spans \"START:END\" (or 'base' to use an annotator's sentence ids)")
+                    return None
+                sp = (a.sentence[sid]["start"], a.sentence[sid]["end"])
+            if sp not in self.sent_spans:
+                self.fail(it, f"evidence {sid} ({span_key(sp)}) is not a gold sentence")
+                return None
+            ev.append(sp)
+        if None in (head, tail, source):
+            return None
+        content = (r["type"], head, tail, tuple(sorted(ev)), r["modality"], source)
+        who = []
+        for b, m in it.members.items():
+            bb = self.al.anns[b]
+            mc = (m["type"], bb.span(m["head"]), bb.span(m["tail"]),
+                  tuple(sorted((bb.sentence[s]["start"], bb.sentence[s]["end"]) for s in m["evidence"])),
+                  m["modality"], self._quiet_entity(b, m["source"]))
+            if mc == content:
+                who.append(b)
+        rec = {"type": r["type"], "head": head, "tail": tail, "evidence": ev, "modality": r["modality"], "source": source}
+        note = r.get("note") if mode in ("edit", "add") else self.note_of(it, mode, ann, ln)
+        if note:
+            rec["note"] = note
+        rec["provenance"] = self.prov(who, ln)
+        return rec
+
+    def _assemble(self, sents: dict[Span, Rec], ments: dict[Span, Rec], clusters: list, stances: list[Rec], relations: list[Rec]) -> list[Rec]:
+        doc = self.doc_id
+
+        def base(kind: str, rid: str) -> Rec:
+            return {"kind": kind, "schema_version": self.version, "doc_id": doc, "id": rid}
+
+        out: list[Rec] = []
+        sid_of: dict[Span, str] = {}
+        for n, sp in enumerate(sorted(sents), 1):
+            sid_of[sp] = f"s{n}"
+            out.append(records.canonical({**base("sentence", f"s{n}"), **sents[sp]}))
+        order = sorted(ments, key=lambda o: (ments[o]["start"], ments[o]["end"], o))
+        mid_of = {o: f"m{n}" for n, o in enumerate(order, 1)}
+        # entities in order of their first mention
+        ent_order = sorted(range(len(clusters)), key=lambda c: min((ments[s]["start"], ments[s]["end"]) for s in clusters[c][0]) if clusters[c][0] else (1 << 62, 0))
+        eid_of = {c: f"e{n}" for n, c in enumerate(ent_order, 1)}
+        ent_of_mention: dict[Span, str] = {}
+        for c, (spans, *_r) in enumerate(clusters):
+            for s in spans:
+                ent_of_mention[s] = eid_of[c]
+        mention_recs = []
+        for o in order:
+            m = ments[o]
+            rec = {**base("mention", mid_of[o]), "start": m["start"], "end": m["end"], "text": m["text"], "type": m["type"],
+                   "form": m["form"], "entity": ent_of_mention.get(o, "e0"), "metonymy": m["metonymy"]}
+            if o not in ent_of_mention and not any(span_key(o) in p for p in self.problems):
+                self.problems.append(f"mention {span_key(o)} ({m['text']!r}) belongs to no gold entity")
+            for k in ("note", "provenance"):
+                if k in m:
+                    rec[k] = m[k]
+            mention_recs.append(records.canonical(rec))
+        out.extend(mention_recs)
+        for c in ent_order:
+            spans, name, note, prov = clusters[c]
+            if not spans:
+                continue
+            ms = sorted((mid_of[s] for s in spans), key=records.id_number)
+            first = ments[min(spans, key=lambda s: (ments[s]["start"], ments[s]["end"]))]
+            rec = {**base("entity", eid_of[c]), "name": name, "type": first["type"], "mentions": ms}
+            if note:
+                rec["note"] = note
+            rec["provenance"] = prov
+            out.append(records.canonical(rec))
+
+        def src(v: Any) -> str:
+            return v if v == AUTHOR else eid_of[v]
+
+        st = []
+        for t in stances:
+            st.append({"holder": eid_of[t["holder"]], "target": eid_of[t["target"]], "label": t["label"], "evidence": t["evidence"],
+                       "source": src(t["source"]), "explicit": t["explicit"], **{k: t[k] for k in ("modality", "note", "provenance") if k in t}})
+        st.sort(key=lambda t: ((t["evidence"][0]["start"], t["evidence"][0]["end"]) if t["evidence"] else (0, 0),
+                               records.id_number(t["holder"]), records.id_number(t["target"]),
+                               STANCE_LABELS.index(t["label"]) if t["label"] in STANCE_LABELS else 99, t["source"]))
+        for n, t in enumerate(st, 1):
+            out.append(records.canonical({**base("stance", f"t{n}"), **t}))
+        rl = []
+        for r in relations:
+            ev = sorted(sid_of[s] for s in r["evidence"])
+            ev.sort(key=records.id_number)
+            rl.append({"type": r["type"], "head": mid_of[r["head"]], "tail": mid_of[r["tail"]], "evidence": ev,
+                       "modality": r["modality"], "source": src(r["source"]), **{k: r[k] for k in ("note", "provenance") if k in r}})
+        rl.sort(key=lambda r: (records.id_number(r["evidence"][0]) if r["evidence"] else 0, records.id_number(r["head"]),
+                               records.id_number(r["tail"]), RELATION_TYPES.index(r["type"]) if r["type"] in RELATION_TYPES else 99))
+        for n, r in enumerate(rl, 1):
+            out.append(records.canonical({**base("relation", f"r{n}"), **r}))
+        return out
+
+
+def build_gold(al: Alignment, lines: list[Rec], doc_id: str, file: str = "worksheet") -> Gold:
+    """Gold records and the decided log; raises AdjudicationError with every problem found."""
+    decisions, adds = _decision_for(al, lines, file)
+    b = _Builder(al, decisions, doc_id, adds)
+    recs = b.build()
+    if b.problems:
+        raise AdjudicationError(f"{len(b.problems)} decision(s) cannot be applied; nothing was written:\n" + "\n".join("  " + p for p in b.problems))
+    by_decision: dict[str, list[Rec]] = {}
+    for r in recs:
+        d = r.get("provenance", {}).get("decision")
+        if d:
+            by_decision.setdefault(d, []).append(r)
+    log = []
+    for ln in sorted(list(decisions.values()) + adds, key=lambda ln: int(ln["id"][1:])):
+        out = by_decision.get(ln["id"], [])
+        ln["gold"] = out if ln["layer"] == "entity" or len(out) > 1 else (out[0] if out else None)
+        log.append(ln)
+    return Gold(recs, log)
+
+
+# ------------------------------------------------------------------ I/O
+
+
+def load_annotators(root: Path, doc_id: str, names: list[str] | None) -> tuple[list[Ann], str, Rec]:
+    doc = dataset_document(root, doc_id)
+    if doc is None:
+        raise AdjudicationError(f"the dataset {root} has no document {doc_id!r} with its text")
+    have = paths.annotators(root, doc_id)
+    names = names or have
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise AdjudicationError(f"no annotations of {doc_id!r} by {', '.join(missing)} (the document has: {', '.join(have) or 'none'})")
+    if len(names) < 2:
+        raise AdjudicationError(f"{doc_id!r} has {len(names)} annotator(s) ({', '.join(names) or 'none'}); adjudication compares two or more")
+    anns = []
+    for n in names:
+        p = paths.raw_path(root, doc_id, n)
+        recs_lined, found = jsonl.read(p)
+        report = Report()
+        report.extend(found)
+        recs = [r for _, r in recs_lined]
+        report.extend(check_records(recs, doc_id, doc.text, doc.record, display=str(p)).kept)
+        if report.errors:
+            raise AdjudicationError(f"{p} has {report.errors} validation error(s); fix them first (geostance validate):\n{report.render_text()}")
+        anns.append(Ann(n, recs))
+    return anns, doc.text, doc.record
+
+
+def apply_to_dataset(root: Path, doc_id: str, gold: Gold, al: Alignment, replace: bool) -> list[str]:
+    """Write gold and the log as one transaction; returns what to tell the user."""
+    gp = paths.gold_path(root, doc_id)
+    lp = paths.adjudication_path(root, doc_id)
+    mp = lp.with_suffix(".md")
+    gold_bytes = records.to_bytes(gold.records)
+    log_bytes = b"".join(jsonl.dumps(ln) for ln in gold.log)
+    md = worksheet_markdown(al, doc_id, gold.log, "Adjudication log").encode("utf-8")
+    out: list[str] = []
+    if gp.exists() and gp.read_bytes() == gold_bytes and (lp.exists() and lp.read_bytes() == log_bytes):
+        return [f"unchanged: {gp} already holds exactly this gold; nothing was written"]
+    t = transaction.Transaction(root, f"adjudicate {doc_id}")
+    for p, new in ((gp, gold_bytes), (lp, log_bytes), (mp, md)):
+        if p.exists():
+            old = p.read_bytes()
+            if old == new:
+                continue
+            if not replace:
+                raise AdjudicationError(f"{p} exists and differs; rerun with --replace to replace it (the previous version is kept in .history/)")
+            keep = p.parent / ".history" / f"{p.stem}.{hashlib.sha256(old).hexdigest()[:8]}{p.suffix}.bak"
+            if not keep.exists():
+                t.put(keep, old)
+            out.append(f"kept the previous {p.name} as {keep}")
+        t.put(p, new)
+    t.commit()
+    return [f"wrote {gp}, {lp} and {mp}"] + out
+
+
+HELP = "worksheet of disagreements between annotators; apply its decisions to make gold"
+DESCRIPTION = """\
+Adjudicate a document: list every disagreement between its annotators, decide
+each one, and turn the decisions into gold.
+
+  geostance adjudicate DOC --worksheet W.jsonl [--annotators a,b] [--include-agreed]
+      writes W.jsonl (one disagreement per line: the annotators' records side
+      by side, the sentences they are in, and the fields to fill in) and W.md
+      (the same as tables to read). Refuses to overwrite an existing W.jsonl.
+      With --include-agreed the agreed items are listed too (kind "agreed",
+      ids A1 ...): leave their decision null, or decide one to correct what
+      every annotator got wrong (logged as a "review" decision).
+      Add lines of your own for records no annotator made:
+        {"layer": "mention", "decision": "add", "reason": "...", "record":
+         {"start": 10, "end": 15, "type": "GPE", "form": "NAME", "metonymy": false,
+          "entity": "52:58"}}      (the entity of that gold mention, or "new" plus
+        an added entity line {"name": ..., "mentions": ["10:15"]});
+        stances and relations refer to gold mention spans "START:END"
+        (relation evidence: sentence spans), or to an annotator's ids with "base".
+
+  geostance adjudicate DOC --apply W.jsonl [--annotators a,b] [--replace] [--dry-run]
+      reads the decisions and writes annotations/gold/DOC.jsonl and the log
+      adjudication/DOC.jsonl (+ .md). Existing gold is replaced only with
+      --replace; the previous version is kept in .history/.
+
+Decide a line by setting "decision" to "accept:ANNOTATOR", "reject" or "edit"
+(with "record"), "reason" to why, and optionally "guidelines" to the rules
+cited (["§6.3"]). Edit records:
+  mention    {"base": "alice", "type": "ORG"}   (also start, end, form, metonymy, note)
+  stance     {"base": "alice", "label": "NEUTRAL", "source": "AUTHOR"}
+             (holder/target/source: the base annotator's entity id, AUTHOR, or a
+             gold mention span "START:END"; evidence: [{"start":..,"end":..}])
+  relation   {"base": "bob", "modality": "ALLEGED"}   (head/tail: their mention id
+             or "START:END"; evidence: their sentence ids)
+  entity     {"base": "bob", "name": "the West"}, or
+             {"entities": [{"name": "Russia", "mentions": ["52:58", "100:106"]}, ...]}
+  sentence   {"base": "alice", "end": 120}
+
+Records all annotators share (every field gold keeps equal) go to gold with
+provenance and no decision. Alignment: mentions and sentences by exact
+span; entities through their mentions; stances through their holder and
+target entities; relations through their head and tail mentions. Gold ids
+are renumbered in reading order. See the module docstring of
+geostance.contributing.adjudicate and CONTRIBUTING.md for the details.
+
+Exit status: 0 done, 1 refused (undecided or invalid decisions, gold that
+would not validate, a file that would be replaced), 2 usage error.
+"""
+EPILOG = """\
+examples:
+  geostance adjudicate kyiv-talks --worksheet kyiv-talks.worksheet.jsonl
+  geostance adjudicate kyiv-talks --apply kyiv-talks.worksheet.jsonl --dry-run
+  geostance adjudicate kyiv-talks --apply kyiv-talks.worksheet.jsonl
+"""
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("doc", metavar="DOC", help="the document id")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--worksheet", type=Path, metavar="FILE", help="write the worksheet of disagreements to FILE (.jsonl; and .md beside it)")
+    g.add_argument("--apply", type=Path, metavar="FILE", help="apply the decisions in FILE and write gold")
+    p.add_argument("--include-agreed", action="store_true",
+                   help="with --worksheet: also write the agreed items (kind 'agreed', ids A1 ...), for a review: "
+                        "a decision on one of them is logged as a review decision")
+    p.add_argument("--annotators", default=None, metavar="A,B", help="the annotators to compare (default: all of the document's)")
+    p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
+    p.add_argument("--replace", action="store_true", help="replace existing gold (the previous version is kept in .history/)")
+    p.add_argument("--dry-run", action="store_true", help="with --apply: check the decisions and the gold, write nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.dataset or paths.default_dataset_root()
+    try:
+        check_id(args.doc, "document")
+        names = [n.strip() for n in args.annotators.split(",")] if args.annotators else None
+        for n in names or []:
+            check_id(n, "annotator")
+        anns, text, _ = load_annotators(root, args.doc, names)
+        al = Alignment(anns, text)
+        dis = al.disagreements()
+        if args.worksheet is not None:
+            if args.worksheet.exists():
+                print(f"geostance adjudicate: {args.worksheet} exists; it may hold decisions: choose another name or remove it", file=sys.stderr)
+                return 1
+            md_path = args.worksheet.with_suffix(".md")
+            atomic.write_bytes(args.worksheet, worksheet_bytes(al, args.include_agreed))
+            atomic.write_text(md_path, worksheet_markdown(al, args.doc, include_agreed=args.include_agreed))
+            counts = defaultdict(int)
+            for it in dis:
+                counts[it.layer] += 1
+            agreed = sum(1 for it in al.items if it.agreed)
+            print(f"{len(dis)} disagreement(s) between {', '.join(al.names)} "
+                  f"({', '.join(f'{n} {k}' for k, n in counts.items()) or 'none'}); {agreed} item(s) agreed")
+            print(f"wrote {args.worksheet} (edit 'decision', 'record', 'reason' on each line) and {md_path} (to read)")
+            print(f"then: geostance adjudicate {args.doc} --apply {args.worksheet}")
+            return 0
+        transaction_msg = transaction.recover(root)
+        if transaction_msg:
+            print(f"geostance adjudicate: {transaction_msg}")
+        lines = read_worksheet(args.apply)
+        gold = build_gold(al, lines, args.doc, str(args.apply))
+        report = check_records(gold.records, args.doc, text, display=f"gold of {args.doc} (computed)")
+        if report.errors:
+            print("geostance adjudicate: the gold these decisions give does not validate; nothing was written", file=sys.stderr)
+            print(report.render_text(), file=sys.stderr)
+            return 1
+        if report.warnings:
+            print(report.render_text())
+        by = records.by_layer(gold.records)
+        print(f"gold: {', '.join(f'{len(v)} {plural(k, len(v))}' for k, v in by.items())}; {len(gold.log)} decision(s) applied")
+        if args.dry_run:
+            print("dry run: nothing was written")
+            return 0
+        for line in apply_to_dataset(root, args.doc, gold, al, args.replace):
+            print(line)
+        print("next: geostance validate && geostance build")
+        return 0
+    except (AdjudicationError, ContributeError) as exc:
+        print(f"geostance adjudicate: {exc}", file=sys.stderr)
+        return getattr(exc, "status", 1)
+    except transaction.TransactionError as exc:
+        print(f"geostance adjudicate: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"geostance adjudicate: {exc.filename or ''}: {exc.strerror or exc}; nothing was changed", file=sys.stderr)
+        return 1

@@ -1,0 +1,117 @@
+"""``geostance export``: a geostance annotation file -> brat standoff or Label Studio JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from geostance.core import atomic, jsonl, paths
+from geostance.contract import records
+from geostance.contributing.contribute import id_problem
+from geostance.contributing.interop import InteropError, brat, check_records, dataset_document, dataset_sentences, labelstudio
+
+HELP = "write a geostance annotation file as brat standoff or Label Studio JSON"
+DESCRIPTION = """\
+Write one annotation file (an annotator's, or gold) of a dataset document
+for an annotation tool, to look at it or to annotate further.
+
+  geostance export brat [FILE.jsonl] [--doc DOC] --out DIR
+      writes DIR/DOC.txt, DIR/DOC.ann and DIR/annotation.conf (the types,
+      roles and attributes, for a brat collection).
+
+  geostance export labelstudio [FILE.jsonl] [--doc DOC] --out EXPORT.json
+      writes a Label Studio task list (import it into a project) and, beside
+      it, EXPORT.config.xml: the labeling interface to paste into the
+      project's settings. Offsets are code points (Label Studio 1.4 and
+      later); --offsets utf16 writes UTF-16 code units for older servers.
+
+Without FILE, only the text and the document's sentences (from gold, else
+the first annotator) are written: the starting point for a new annotator.
+The file is validated first; provenance (gold only) is not carried. What
+each format carries is listed in CONTRIBUTING.md.
+"""
+EPILOG = """\
+examples:
+  geostance export brat dataset/annotations/gold/china-backs-russia.jsonl --out brat-data/
+  geostance export brat --doc china-backs-russia --out brat-data/          (text and sentences only)
+  geostance export labelstudio dataset/annotations/raw/china-backs-russia/llm-1.jsonl --out llm-1.ls.json
+"""
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("format", choices=("brat", "labelstudio"), help="the tool's format")
+    p.add_argument("file", type=Path, nargs="?", default=None, metavar="FILE", help="a geostance annotation file (JSONL)")
+    p.add_argument("--out", type=Path, required=True, help="brat: a folder; Label Studio: the JSON file")
+    p.add_argument("--doc", default=None, metavar="DOC", help="the document id (default: the file's doc_id)")
+    p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
+    p.add_argument("--no-sentences", action="store_true", help="brat: leave out the Sentence spans (the importer then takes the dataset's)")
+    p.add_argument("--offsets", choices=("codepoints", "utf16"), default="codepoints", help="Label Studio: offset units (default: codepoints)")
+
+
+def load(file: Path | None, doc_id: str | None, root: Path) -> tuple[str, list[dict], str, list[str]]:
+    """(doc id, records, text, notes) of what to export."""
+    notes: list[str] = []
+    if file is not None:
+        recs_lined, found = jsonl.read(file)
+        errors = [f for f in found if f.severity == "error"]
+        if errors:
+            raise InteropError("\n".join(f.render() for f in errors))
+        recs = [r for _, r in recs_lined]
+        ids = {r.get("doc_id") for r in recs}
+        if doc_id is None:
+            if len(ids) != 1:
+                raise InteropError(f"{file}: give --doc (the file holds records of {len(ids)} documents)")
+            doc_id = ids.pop()
+    else:
+        if doc_id is None:
+            raise InteropError("give a FILE or --doc")
+        recs = []
+    problem = id_problem(doc_id, "document")
+    if problem:
+        raise InteropError(problem)
+    doc = dataset_document(root, doc_id)
+    if doc is None:
+        raise InteropError(f"the dataset {root} has no document {doc_id!r} with its text")
+    if file is None:
+        recs = dataset_sentences(root, doc_id)
+        notes.append(f"no FILE: exported the text and {len(recs)} sentences")
+    recs = [r for r in recs if r.get("doc_id") == doc_id]
+    report = check_records(recs, doc_id, doc.text, doc.record, display=str(file or doc_id))
+    if report.errors:
+        raise InteropError(f"{file} does not validate; fix it first:\n{report.render_text()}")
+    if any("provenance" in r for r in recs):
+        notes.append("provenance (gold only) is not carried by the tool formats and was left out")
+        recs = [{k: v for k, v in r.items() if k != "provenance"} for r in recs]
+    return doc_id, records.ordered(recs), doc.text, notes
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.dataset or paths.default_dataset_root()
+    try:
+        doc_id, recs, text, notes = load(args.file, args.doc, root)
+    except InteropError as exc:
+        print(f"geostance export: {exc}", file=sys.stderr)
+        return 1
+    for n in notes:
+        print(f"note: {n}")
+    if args.format == "brat":
+        if args.out.exists() and not args.out.is_dir():
+            print(f"geostance export: {args.out} is a file; brat needs a folder", file=sys.stderr)
+            return 2
+        entity_ids = [r["id"] for r in recs if r["kind"] == "entity"]
+        written = [
+            atomic.write_bytes(args.out / f"{doc_id}.txt", text.encode("utf-8")),
+            atomic.write_text(args.out / f"{doc_id}.ann", brat.export(recs, text, sentences=not args.no_sentences)),
+            atomic.write_text(args.out / "annotation.conf", brat.annotation_conf(entity_ids)),
+        ]
+    else:
+        tasks = labelstudio.export(recs, text, doc_id, offsets=args.offsets)
+        config = args.out.with_name(args.out.stem + ".config.xml")
+        written = [
+            atomic.write_text(args.out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"),
+            atomic.write_text(config, labelstudio.labeling_config()),
+        ]
+    print("wrote " + ", ".join(str(w) for w in written))
+    return 0

@@ -1,0 +1,287 @@
+"""``geostance migrate``: upgrade annotation files from schema version 1.0 to 1.1.
+
+Version 1.1 (scheme 1.1) adds a required ``modality`` to every stance and the
+modality QUESTIONED. Upgrading a file rewrites ``schema_version`` on every
+record and keeps every field as it is; a 1.0 relation already has a modality,
+so only stances need something new. A stance's modality is a reading of the
+text (is the attitude stated, alleged, conditional or asked?), so the
+migration never guesses it: each stance gets the modality that a decision
+gives it,
+
+* from a decisions file (``--decisions D.jsonl``), one JSON object per line:
+  ``{"file": "annotations/raw/doc/ann.jsonl", "stance": "t3",
+  "modality": "HYPOTHETICAL", "reason": "..."}`` (``file`` as given on the
+  command line, or any trailing part of its path that names one file), or
+* for every stance that the decisions file leaves open, from
+  ``--stance-modality M``, a decision the user takes for all of them at once.
+
+Every stance still undecided is listed, and nothing is written. A file is
+written only with ``--write``, only when every stance is decided, and only
+when the upgraded records validate against the document text; the write is
+atomic (temporary file, then rename). Files already of version 1.1 are left
+alone; a file that mixes versions is refused.
+
+>>> recs = [{"kind": "stance", "schema_version": "1.0", "id": "t1", "explicit": True, "source": "AUTHOR"},
+...         {"kind": "relation", "schema_version": "1.0", "id": "r1", "modality": "ASSERTED"}]
+>>> up, open_ = upgrade(recs, {"t1": "ALLEGED"})
+>>> [r["schema_version"] for r in up], list(up[0]), open_
+(['1.1', '1.1'], ['kind', 'schema_version', 'id', 'explicit', 'modality', 'source'], [])
+>>> upgrade(recs, {})[1]
+['t1']
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geostance.core import atomic, jsonl
+from geostance.contributing.interop import check_records, dataset_document
+from geostance.contract.labels import CURRENT_VERSION, SCHEMA_VERSIONS, STANCE_MODALITIES
+from geostance.validation.validator import find_dataset_root
+
+Rec = dict[str, Any]
+FROM_VERSION = SCHEMA_VERSIONS[0]
+
+
+class MigrationError(Exception):
+    """A problem with the input that stops the migration (exit 2)."""
+
+
+def upgrade(recs: list[Rec], modality: dict[str, str]) -> tuple[list[Rec], list[str]]:
+    """The records in version 1.1 and the ids of the stances ``modality`` leaves undecided.
+
+    Every field stays, in its order; a stance gets ``modality`` after ``explicit``."""
+    out: list[Rec] = []
+    undecided: list[str] = []
+    for r in recs:
+        new: Rec = {}
+        for k, v in r.items():
+            new[k] = CURRENT_VERSION if k == "schema_version" else v
+            if k == "explicit" and r.get("kind") == "stance" and r.get("id") in modality:
+                new["modality"] = modality[r["id"]]
+        if r.get("kind") == "stance":
+            if r.get("id") not in modality:
+                undecided.append(str(r.get("id")))
+            elif "modality" not in new:
+                new["modality"] = modality[r["id"]]
+        out.append(new)
+    return out, undecided
+
+
+def _line_bytes(original: bytes, rec: Rec) -> bytes:
+    """``rec`` serialised in the style of its original line (spaced or compact JSON)."""
+    old = json.loads(original)
+    for seps in ((", ", ": "), (",", ":")):
+        if json.dumps(old, ensure_ascii=False, separators=seps).encode("utf-8") == original.rstrip(b"\n"):
+            return json.dumps(rec, ensure_ascii=False, separators=seps).encode("utf-8") + b"\n"
+    return json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+@dataclass
+class Decisions:
+    """Stance modality decisions: per file, per stance id, and a default for the rest."""
+
+    per_file: list[tuple[str, str, str, int]] = field(default_factory=list)  # (file, stance, modality, line)
+    default: str | None = None
+    source: str = "--decisions"
+
+    def for_file(self, path: Path, shown: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f, stance, modality, _ in self.per_file:
+            if _names(path, shown, f):
+                out[stance] = modality
+        return out
+
+    def unused(self, files: list[tuple[Path, str]]) -> list[str]:
+        return [f"{self.source}:{line}: file {f!r} matches none of the files given"
+                for f, _, _, line in self.per_file if not any(_names(p, s, f) for p, s in files)]
+
+
+def _names(path: Path, shown: str, ref: str) -> bool:
+    """Whether ``ref`` names ``path``: as given, or as a trailing part of its path."""
+    if ref == shown:
+        return True
+    parts = Path(ref).parts
+    return bool(parts) and path.resolve().parts[-len(parts):] == parts
+
+
+def read_decisions(path: Path | None, default: str | None) -> Decisions:
+    """Parse a decisions file (JSONL); every problem is one line of the error."""
+    d = Decisions(default=default, source=str(path) if path else "--decisions")
+    problems: list[str] = []
+    if default is not None and default not in STANCE_MODALITIES:
+        problems.append(f"--stance-modality {default!r}: expected one of {', '.join(STANCE_MODALITIES)}")
+    if path is not None:
+        lined, found = jsonl.read(path)
+        problems += [f.render() for f in found if f.severity == "error"]
+        seen: dict[tuple[str, str], int] = {}
+        for line, rec in lined:
+            where = f"{path}:{line}"
+            missing = [k for k in ("file", "stance", "modality", "reason") if not isinstance(rec.get(k), str) or not rec.get(k)]
+            if missing:
+                problems.append(f"{where}: needs {', '.join(missing)} (strings): "
+                                '{"file": ..., "stance": "t1", "modality": "ASSERTED", "reason": "..."}')
+                continue
+            extra = sorted(set(rec) - {"file", "stance", "modality", "reason"})
+            if extra:
+                problems.append(f"{where}: unknown field(s) {', '.join(extra)}; expected file, stance, modality, reason")
+                continue
+            if rec["modality"] not in STANCE_MODALITIES:
+                problems.append(f"{where}: modality {rec['modality']!r} is not a stance modality; expected one of {', '.join(STANCE_MODALITIES)}")
+                continue
+            key = (rec["file"], rec["stance"])
+            if key in seen:
+                problems.append(f"{where}: stance {rec['stance']} of {rec['file']} is decided again (first on line {seen[key]})")
+                continue
+            seen[key] = line
+            d.per_file.append((rec["file"], rec["stance"], rec["modality"], line))
+    if problems:
+        raise MigrationError("\n".join(problems))
+    return d
+
+
+@dataclass
+class Outcome:
+    shown: str
+    status: str  # "upgraded", "current", "undecided", "invalid"
+    stances: int = 0
+    lines: list[str] = field(default_factory=list)
+    data: bytes | None = None
+
+
+def migrate_file(path: Path, shown: str, decisions: Decisions, dataset: Path | None) -> Outcome:
+    """Upgrade one file in memory; nothing is written here."""
+    raw, found = jsonl.read(path, shown)
+    errors = [f for f in found if f.severity == "error"]
+    if errors:
+        raise MigrationError("\n".join(f.render() for f in errors) + f"\n{shown}: fix the file first (geostance validate)")
+    recs = [r for _, r in raw]
+    versions = sorted({str(r.get("schema_version")) for r in recs})
+    if versions == [CURRENT_VERSION]:
+        return Outcome(shown, "current")
+    if versions != [FROM_VERSION]:
+        raise MigrationError(f"{shown}: holds records of schema versions {', '.join(versions)}; "
+                             f"migrate reads files of version {FROM_VERSION} throughout")
+    decided = decisions.for_file(path, shown)
+    ids = {r.get("id") for r in recs if r.get("kind") == "stance"}
+    unknown = sorted(set(decided) - ids)
+    if unknown:
+        raise MigrationError(f"{shown}: the decisions name stance(s) {', '.join(unknown)}, which the file does not have")
+    if decisions.default is not None:
+        decided = {**{i: decisions.default for i in ids}, **decided}
+    up, undecided = upgrade(recs, decided)
+    n = len(ids)
+    if undecided:
+        lines = [f"{shown}:{line}: stance {r['id']} ({r.get('holder')} {r.get('label')} {r.get('target')}, "
+                 f"evidence {'; '.join(repr(e.get('text')) for e in r.get('evidence', []))}) has no modality decision"
+                 for line, r in raw if r.get("kind") == "stance" and r.get("id") in set(undecided)]
+        return Outcome(shown, "undecided", n, lines)
+    doc_id = next((r.get("doc_id") for r in recs if isinstance(r.get("doc_id"), str)), None)
+    root = dataset or find_dataset_root(path.parent)
+    doc = dataset_document(root, doc_id) if (root is not None and doc_id) else None
+    if doc is None:
+        raise MigrationError(f"{shown}: cannot find the text of document {doc_id!r} (give --dataset DIR, the folder with documents/)")
+    report = check_records(up, doc_id, doc.text, doc.record, display=f"{shown} (upgraded)")
+    if report.errors:
+        return Outcome(shown, "invalid", n, report.render_text().splitlines())
+    data = b"".join(_line_bytes(orig, rec) for orig, rec in zip(_raw_lines(path), up))
+    return Outcome(shown, "upgraded", n, [], data)
+
+
+def _raw_lines(path: Path) -> list[bytes]:
+    return [ln for ln in path.read_bytes().splitlines(keepends=True) if ln.strip()]
+
+
+# ---------------------------------------------------------------- CLI
+
+HELP = "upgrade annotation files from schema version 1.0 to 1.1 (stance modality decided by you, never guessed)"
+DESCRIPTION = """\
+Upgrade geostance annotation files from schema version 1.0 to 1.1.
+
+Every record's schema_version becomes 1.1 and every field is kept. Scheme
+1.1 gives each stance a modality (ASSERTED, ALLEGED, HYPOTHETICAL,
+QUESTIONED), which only a reading of the text can decide, so migrate takes
+it from decisions you write:
+
+  --decisions D.jsonl    one line per stance:
+                         {"file": "annotations/raw/doc/ann.jsonl", "stance": "t3",
+                          "modality": "HYPOTHETICAL", "reason": "'would object if ...'"}
+  --stance-modality M    the modality of every stance the decisions leave open
+
+Without --write nothing is written: migrate reports what it would do and lists
+every stance still undecided. With --write a file is replaced (atomically)
+only if every one of its stances is decided and the upgraded file validates.
+Files already of version 1.1 are left as they are.
+
+Exit status: 0 every file upgraded (or already 1.1; with --write, written),
+1 stances undecided or an upgraded file would not validate (nothing written),
+2 usage error, unreadable or invalid input, 3 internal error (a bug).
+"""
+EPILOG = """\
+examples:
+  geostance migrate dataset/annotations/raw/doc/ann.jsonl
+  geostance migrate dataset/annotations/raw/doc/*.jsonl --decisions modality.jsonl --write
+  geostance migrate my.jsonl --stance-modality ASSERTED --dataset dataset --write
+"""
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="annotation files of schema version 1.0")
+    p.add_argument("--decisions", type=Path, default=None, metavar="D.jsonl", help="stance modality decisions, one JSON object per line")
+    p.add_argument("--stance-modality", default=None, metavar="M", choices=STANCE_MODALITIES,
+                   help=f"modality for every stance the decisions leave open ({', '.join(STANCE_MODALITIES)})")
+    p.add_argument("--dataset", type=Path, default=None, metavar="DIR",
+                   help="dataset folder whose documents/ holds the texts (default: the one the file lies in)")
+    p.add_argument("--write", action="store_true", help="replace the files (default: report only)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        for f in args.files:
+            if not f.is_file():
+                raise MigrationError(f"{f}: no such file")
+        if args.decisions is not None and not args.decisions.is_file():
+            raise MigrationError(f"--decisions {args.decisions}: no such file")
+        if args.dataset is not None and not (args.dataset / "documents").is_dir():
+            raise MigrationError(f"--dataset {args.dataset}: not a dataset folder (no documents/)")
+        decisions = read_decisions(args.decisions, args.stance_modality)
+        files = [(f, str(f)) for f in args.files]
+        problems = decisions.unused(files)
+        if problems:
+            raise MigrationError("\n".join(problems))
+        outcomes = [migrate_file(f, shown, decisions, args.dataset) for f, shown in files]
+    except MigrationError as exc:
+        print(f"geostance migrate: {exc}", file=sys.stderr)
+        return 2
+    status = 0
+    for (path, _), o in zip(files, outcomes):
+        if o.status == "current":
+            print(f"{o.shown}: already schema version {CURRENT_VERSION}; left as it is")
+        elif o.status == "undecided":
+            status = 1
+            print(f"{o.shown}: {len(o.lines)} of {o.stances} stance(s) have no modality decision; not written")
+            for ln in o.lines:
+                print("  " + ln)
+        elif o.status == "invalid":
+            status = 1
+            print(f"{o.shown}: the upgraded records would not validate; not written")
+            for ln in o.lines:
+                print("  " + ln)
+    if status == 0:
+        for (path, _), o in zip(files, outcomes):
+            if o.status != "upgraded":
+                continue
+            if args.write:
+                atomic.write_bytes(path, o.data)
+                print(f"{o.shown}: upgraded to schema version {CURRENT_VERSION} ({o.stances} stance modality decision(s)); written")
+            else:
+                print(f"{o.shown}: would be upgraded to schema version {CURRENT_VERSION} ({o.stances} stance(s) decided); "
+                      "nothing written (add --write)")
+    elif args.write:
+        print("nothing written: every file must be decided and valid first", file=sys.stderr)
+    return status

@@ -1,0 +1,1 @@
+"""The floor every room stands on: atomic writes, JSONL reading, dataset paths, tables."""

@@ -1,0 +1,226 @@
+"""Level 1 of validation, and the one reader of geostance's JSONL files.
+
+A geostance file is UTF-8 without BOM, one JSON object per line, each line
+ending in LF. :func:`parse` turns a file's bytes into ``(line, record)``
+pairs and reports every way the bytes break that contract, without stopping
+at the first: the good lines are still returned, so later levels can check
+them.
+
+>>> recs, found = parse(b'{"a": 1}\\n{"a": 1, "a": 2}\\n[1]\\n', "x.jsonl")
+>>> [line for line, _ in recs]
+[1]
+>>> [(f.line, f.id) for f in found]
+[(2, 'duplicate-key'), (3, 'not-an-object')]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from geostance.contract.findings import Finding
+
+MAX_LINE_BYTES = 1_000_000
+_BOM = b"\xef\xbb\xbf"
+_SPACED_COLON = re.compile(rb'"\s+:')
+
+Record = dict[str, Any]
+
+
+def _count_keys(obj: Any) -> int:
+    """The number of keys in ``obj`` and every object inside it (no recursion:
+    orjson reads 1,024 levels of nesting, more than Python's stack allows)."""
+    n = 0
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if type(o) is dict:
+            n += len(o)
+            stack.extend(v for v in o.values() if type(v) is dict or type(v) is list)
+        elif type(o) is list:
+            stack.extend(v for v in o if type(v) is dict or type(v) is list)
+    return n
+
+
+def _first_duplicate_key(line: bytes) -> str | None:
+    found: list[str] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen and not found:
+                found.append(k)
+            seen.add(k)
+        return dict(pairs)
+
+    json.loads(line, object_pairs_hook=hook)
+    return found[0] if found else None
+
+
+def _nonfinite(_: str) -> Any:
+    raise _NonFinite(f"{_} is not a JSON value; use null or a finite number")
+
+
+def _finite_float(s: str) -> float:
+    v = float(s)
+    if v in (float("inf"), float("-inf")):
+        raise _NonFinite(f"{s} is beyond the range of a double (it reads as infinity); use a finite number")
+    return v
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
+    """Parse one line; on failure append a finding and return ``None``."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        # orjson is strict; the standard library tells NaN/Infinity (and
+        # numbers that overflow to infinity) apart from broken syntax.
+        try:
+            json.loads(line, parse_constant=_nonfinite, parse_float=_finite_float)
+        except _NonFinite as nf:
+            out.append(Finding("json-nonfinite", file, lineno, "", str(nf)))
+            return None
+        except (ValueError, RecursionError):
+            pass
+        # broken syntax, or what the standard library reads but orjson refuses:
+        # a \ud800-style escape of a lone surrogate, which is no character
+        msg = str(exc).split(": line ")[0]
+        out.append(Finding("json-syntax", file, lineno, "", f"not valid JSON ({msg}); expected one complete JSON object on the line"))
+        return None
+    # Duplicate keys: orjson keeps the last value, so check. A line that is
+    # exactly orjson's compact form of what it parsed to has no duplicate (the
+    # re-serialisation would have lost it): that is every line geostance
+    # writes, and the fast path. Otherwise compare the count of key tokens
+    # ('":' or '"<space>:') with the keys parsed, and check exactly on a mismatch.
+    if (type(obj) is dict or type(obj) is list) and _dumps_or_none(obj) != line:
+        if _SPACED_COLON.search(line) or line.count(b'":') != _count_keys(obj):
+            try:
+                dup = _first_duplicate_key(line)
+            except RecursionError:
+                out.append(Finding("json-syntax", file, lineno, "", "the JSON nests too deeply to be read; expected a geostance record, which nests 3 levels"))
+                return None
+            if dup is not None:
+                out.append(Finding("duplicate-key", file, lineno, dup, f"key {dup!r} appears more than once in one object; expected each key once"))
+                return None
+    if type(obj) is not dict:
+        out.append(Finding("not-an-object", file, lineno, "", f"found a JSON {type(obj).__name__}, expected an object"))
+        return None
+    return obj
+
+
+def _dumps_or_none(obj: Any) -> bytes | None:
+    """orjson's compact form of ``obj``; None when orjson cannot write it
+    (more than 254 levels of nesting)."""
+    try:
+        return orjson.dumps(obj)
+    except orjson.JSONEncodeError:
+        return None
+
+
+def _parse_canonical(data: bytes) -> list[Record] | None:
+    """Fast path for a file whose every line is an object in orjson's compact
+    form and ends with LF (every file geostance writes): one parse of the
+    whole file as an array, and one re-serialisation that must give the same
+    bytes (so no key was repeated and nothing was lost). orjson also proves
+    the bytes are UTF-8. ``None`` when it does not apply; the caller then
+    checks line by line."""
+    if not data.endswith(b"\n") or b"\r" in data:
+        return None
+    body = data[:-1]
+    if len(body) > MAX_LINE_BYTES and any(len(line) > MAX_LINE_BYTES for line in body.split(b"\n")):
+        return None
+    joined = b"[" + body.replace(b"\n", b",") + b"]"
+    try:
+        objs = orjson.loads(joined)
+    except orjson.JSONDecodeError:
+        return None
+    if len(objs) != body.count(b"\n") + 1 or _dumps_or_none(objs) != joined:
+        return None
+    for o in objs:
+        if type(o) is not dict:
+            return None
+    return objs
+
+
+def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Finding]]:
+    """Check ``data`` (a whole file) and parse its lines.
+
+    Returns the ``(line number, record)`` pairs of the lines that parse and
+    the level-1 findings.
+    """
+    found: list[Finding] = []
+    records: list[tuple[int, Record]] = []
+    if data.startswith(_BOM):
+        found.append(Finding("utf8-bom", file, 1, "", "the file starts with a UTF-8 byte-order mark (EF BB BF); expected UTF-8 without BOM"))
+        data = data[len(_BOM):]
+    if not data.strip():
+        found.append(Finding("empty-file", file, 0, "", "the file holds no records; expected one JSON object per line"))
+        return records, found
+    fast = _parse_canonical(data)
+    if fast is not None:
+        return list(enumerate(fast, 1)), found
+    try:
+        data.decode("utf-8")
+        bad_utf8 = False
+    except UnicodeDecodeError:
+        bad_utf8 = True
+    has_cr = b"\r" in data
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    else:
+        found.append(Finding("no-final-newline", file, len(lines), "", "the last line does not end with a newline (LF)"))
+    for i, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_BYTES:
+            found.append(Finding("line-too-long", file, i, "", f"the line has {len(line):,} bytes; the limit is {MAX_LINE_BYTES:,}"))
+            continue
+        if has_cr and b"\r" in line:
+            found.append(Finding("crlf-line-ending", file, i, "", "the line holds a carriage return (CR LF or bare CR); expected LF line endings"))
+            line = line.replace(b"\r", b"")
+        if bad_utf8:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                found.append(Finding("invalid-utf8", file, i, "", f"byte 0x{line[exc.start]:02X} at byte {exc.start} of the line is not valid UTF-8; expected UTF-8 text"))
+                continue
+        if not line.strip():
+            found.append(Finding("blank-line", file, i, "", "empty line; expected one JSON object per line"))
+            continue
+        obj = _parse_line(line, file, i, found)
+        if obj is not None:
+            records.append((i, obj))
+    return records, found
+
+
+def read(path: str | os.PathLike[str], display: str | None = None) -> tuple[list[tuple[int, Record]], list[Finding]]:
+    """Read and parse a file; a file that cannot be read is one finding."""
+    name = display if display is not None else str(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return [], [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    return parse(data, name)
+
+
+def load_records(path: Path) -> list[Record]:
+    """The records of a file that is known to be valid (raises ValueError otherwise)."""
+    recs, found = read(path)
+    errors = [f for f in found if f.severity == "error"]
+    if errors:
+        raise ValueError("\n".join(f.render() for f in errors))
+    return [r for _, r in recs]
+
+
+def dumps(record: Record) -> bytes:
+    """One record as a JSONL line: compact, keys in the given order, UTF-8, LF."""
+    return orjson.dumps(record) + b"\n"

@@ -1,0 +1,1 @@
+"""Validation, one module per level (like Universal Dependencies' validate.py): bytes and JSON (geostance.core.jsonl), schemas (geostance.contract.schemas), one document's semantics, cross-layer consistency; the validator walks a dataset folder through them."""

@@ -1,0 +1,409 @@
+"""``geostance validate``: check files against the data contract, level by level.
+
+Levels, each a module: (1) :mod:`geostance.core.jsonl` bytes, encoding, JSON;
+(2) :mod:`geostance.contract.schemas` JSON Schema; (3) :mod:`geostance.validation.semantics`
+offsets, ids, references, signatures; (4) :mod:`geostance.validation.consistency`
+cross-layer warnings. Every finding has a stable id from
+``schema/findings.json``; all are reported, errors before warnings.
+
+Validation streams: one file (one document's records) at a time, so memory
+does not grow with the number of documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from geostance.validation import consistency, semantics
+from geostance.core import jsonl
+from geostance.contract.findings import Finding, Report, table
+from geostance.contract.labels import RECORD_KINDS, SCHEMA_VERSIONS
+from geostance.core.paths import default_dataset_root
+from geostance.contract.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator, schema
+
+DOCUMENT_KINDS = frozenset(("document",))
+
+
+@dataclass
+class Document:
+    """A document record and its text (``None`` when the text is not shipped)."""
+
+    record: dict[str, Any]
+    text: str | None
+
+
+class DocumentStore:
+    """Reads, checks and caches documents from a ``documents/`` folder.
+
+    Findings about a document (its record, its text, its sha256) are reported
+    once, the first time the document is asked for.
+    """
+
+    def __init__(self, folder: Path, display_root: Path | None = None, cache_size: int = 4) -> None:
+        self.folder = folder
+        self.display_root = display_root
+        self.cache: dict[str, Document | None] = {}
+        self.cache_size = cache_size
+        self.checked: set[str] = set()
+        self.display_folder = _display(folder, display_root)
+
+    def display(self, p: Path) -> str:
+        return _display(p, self.display_root)
+
+    def get(self, doc_id: str, report: Report | None = None) -> Document | None:
+        if doc_id in self.cache:
+            return self.cache[doc_id]
+        doc, found = load_document(self.folder, doc_id, self.display_root, self.display_folder)
+        if report is not None and doc_id not in self.checked:
+            report.extend(found)
+            report.files += 1
+            report.records += 1 if doc else 0
+        self.checked.add(doc_id)
+        if len(self.cache) >= self.cache_size:
+            self.cache.pop(next(iter(self.cache)))
+        self.cache[doc_id] = doc
+        return doc
+
+
+def _display(p: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(p.relative_to(root))
+        except ValueError:
+            pass
+        try:
+            return str(p.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    try:
+        return os.path.relpath(p)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(p)
+
+
+def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
+                  display_folder: str | None = None) -> tuple[Document | None, list[Finding]]:
+    """Read ``<folder>/<doc_id>.jsonl`` and ``.txt`` and check them against each other.
+
+    ``display_folder`` is how findings name ``folder`` (default: relative to
+    ``display_root``)."""
+    base = os.path.join(folder, doc_id)
+    rec_path = base + ".jsonl"
+    txt_path = base + ".txt"
+    shown = display_folder if display_folder is not None else _display(Path(folder), display_root)
+    name = os.path.join(shown, doc_id + ".jsonl")
+    txt_name = os.path.join(shown, doc_id + ".txt")
+    if not os.path.lexists(rec_path):
+        return None, []
+    recs, found = jsonl.read(rec_path, name)  # a folder or a broken link: unreadable-path
+    if len(recs) != 1 or any(f.severity == "error" for f in found):
+        if len(recs) > 1:
+            found.append(Finding("document-record", name, recs[1][0], "", "a document file holds exactly one document record"))
+        return None, found
+    line, rec = recs[0]
+    ok, sfound = check_record(rec, name, line, DOCUMENT_KINDS)
+    found.extend(sfound)
+    if not ok:
+        return None, found
+    if rec["doc_id"] != doc_id:
+        found.append(Finding("document-record", name, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} (the file name)"))
+        return None, found
+    if not os.path.isfile(txt_path):
+        if rec["text_included"]:
+            found.append(Finding("document-record", name, line, "text_included", f"is true but {txt_name} does not exist"))
+        return Document(rec, None), found
+    try:
+        with open(txt_path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        found.append(Finding("unreadable-path", txt_name, 0, "", f"cannot read the text file: {exc.strerror or exc}"))
+        return None, found
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != rec["sha256"]:
+        found.append(Finding("document-sha256-mismatch", name, line, "sha256", f"is {rec['sha256']}, the text file {txt_name} has {digest}"))
+        return None, found
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # sha256 matched, so the record itself vouches for bad bytes
+        found.append(Finding("invalid-utf8", txt_name, 0, "", f"byte {exc.start} of the text is not valid UTF-8"))
+        return None, found
+    if len(text) != rec["num_chars"] or type(rec["num_chars"]) is not int:  # 55.0 passes JSON Schema
+        found.append(Finding("document-record", name, line, "num_chars", f"is {rec['num_chars']}, the text has {len(text)} characters"))
+    return Document(rec, text), found
+
+
+def validate_records(
+    recs: list[tuple[int, dict[str, Any]]],
+    file: str,
+    store: DocumentStore,
+    report: Report,
+    expected_doc: str | None = None,
+) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Levels 2 to 4 over the parsed records of one annotation file; returns the valid records by kind."""
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {k: [] for k in RECORD_KINDS}
+    validators = {k: fast_validator(k) for k in ANNOTATION_KINDS}
+    invalid_ids: dict[str, set[str]] = {k: set() for k in groups}
+    doc_id = expected_doc
+    # a document shipped without its text: its records carry offsets but no
+    # surface text, which the schemas would otherwise require
+    peek = doc_id if doc_id is not None else (recs[0][1].get("doc_id") if recs else None)
+    if isinstance(peek, str):
+        peek_doc = store.get(peek, report)
+        if peek_doc is not None and peek_doc.text is None:
+            from geostance.hf.rehydrate import exempt_text
+
+            recs = [(line, exempt_text(rec)) for line, rec in recs]
+    if batch_validator().is_valid([r for _, r in recs]):
+        # every record fits its schema: group them and check the doc_id
+        for line, rec in recs:
+            groups[rec["kind"]].append((line, rec))
+        ids = {rec["doc_id"] for _, rec in recs}
+        if doc_id is None and len(ids) == 1:
+            doc_id = next(iter(ids))
+        if ids and ids != {doc_id}:
+            if doc_id is None:
+                doc_id = recs[0][1]["doc_id"]
+            for kind, lined in groups.items():
+                keep = []
+                for line, rec in lined:
+                    if rec["doc_id"] != doc_id:
+                        report.add(Finding("doc-id-mismatch", file, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} like the file's other records (one document per file)"))
+                        invalid_ids[kind].add(rec["id"])  # dropped: references to it are not reported again
+                    else:
+                        keep.append((line, rec))
+                groups[kind] = keep
+    else:
+        for line, rec in recs:
+            kind = rec.get("kind")
+            v = validators.get(kind) if isinstance(kind, str) else None
+            if v is None or not v.is_valid(rec):
+                ok, found = check_record(rec, file, line)
+                report.extend(found)
+                # keep the id of a rejected record, so that references to it are
+                # not reported again as dangling
+                if isinstance(kind, str) and kind in invalid_ids and isinstance(rec.get("id"), str):
+                    invalid_ids[kind].add(rec["id"])
+                continue
+            if doc_id is None:
+                doc_id = rec["doc_id"]
+            elif rec["doc_id"] != doc_id:
+                report.add(Finding("doc-id-mismatch", file, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} like the file's other records (one document per file)"))
+                invalid_ids[kind].add(rec["id"])  # dropped: references to it are not reported again
+                continue
+            groups[kind].append((line, rec))
+    report.records += len(recs)
+    mixed = mixed_versions(recs, file)
+    if mixed is not None:
+        report.add(mixed)
+    if doc_id is None:
+        return groups
+    doc = store.get(doc_id, report)
+    if doc is None:
+        first = next((line for line, _ in recs), 0)
+        report.add(Finding("unknown-document", file, first, "doc_id", f"{doc_id!r} has no valid document record and text in {store.display(store.folder)}"))
+        return groups
+    if doc.text is None:
+        return groups  # text not shipped: nothing to check offsets against
+    report.extend(semantics.check(groups, doc.text, file, invalid_ids))
+    report.extend(consistency.check(groups, file))
+    return groups
+
+
+def mixed_versions(recs: list[tuple[int, dict[str, Any]]], file: str) -> Finding | None:
+    """One ``mixed-schema-versions`` finding if the records of a file are not all
+    of one schema_version (the first record's sets the file's version).
+
+    >>> r = lambda v: {"schema_version": v}
+    >>> mixed_versions([(1, r("1.1")), (2, r("1.1"))], "f") is None
+    True
+    >>> print(mixed_versions([(1, r("1.1")), (2, r("1.0")), (3, r("1.0"))], "f").render())
+    f:2: [E214 mixed-schema-versions] schema_version: is "1.0" on 2 record(s), from line 2; the file's first record has "1.1" (one version per file)
+    """
+    first: str | None = None
+    odd: list[tuple[int, str]] = []
+    for line, rec in recs:
+        v = rec.get("schema_version")
+        if not isinstance(v, str) or v not in SCHEMA_VERSIONS:
+            continue  # reported by the schema check
+        if first is None:
+            first = v
+        elif v != first:
+            odd.append((line, v))
+    if not odd:
+        return None
+    line, v = odd[0]
+    return Finding("mixed-schema-versions", file, line, "schema_version",
+                   f'is "{v}" on {len(odd)} record(s), from line {line}; the file\'s first record has "{first}" (one version per file)')
+
+
+def validate_file(path: Path, store: DocumentStore, report: Report, expected_doc: str | None = None) -> None:
+    name = store.display(path)
+    recs, found = jsonl.read(path, name)
+    report.files += 1
+    report.extend(found)
+    validate_records(recs, name, store, report, expected_doc)
+
+
+def _doc_from_path(path: Path) -> str | None:
+    """The document a file belongs to by the dataset layout, if it follows it."""
+    parts = path.parts
+    if len(parts) >= 4 and parts[-3] == "raw" and parts[-4] == "annotations":
+        return parts[-2]
+    if len(parts) >= 3 and parts[-2] == "gold" and parts[-3] == "annotations":
+        return path.stem
+    return None
+
+
+def _check_layout_names(path: Path, store: DocumentStore, report: Report) -> None:
+    """Raw files are named <doc_id>/<annotator>.jsonl: both must be safe ids."""
+    parts = path.parts
+    if not (len(parts) >= 4 and parts[-3] == "raw" and parts[-4] == "annotations"):
+        return
+    if not is_annotator_id(path.stem):
+        report.add(Finding("unsafe-doc-id", store.display(path), 0, "", f"annotator id {path.stem!r} (the file name) is not a safe, unreserved annotator id"))
+
+
+def is_annotator_id(name: str) -> bool:
+    """Whether ``name`` is a safe, unreserved annotator id (schema/defs.schema.json).
+
+    >>> is_annotator_id("llm-1"), is_annotator_id("gold"), is_annotator_id("../x")
+    (True, False, False)
+    """
+    d = schema("defs")["$defs"]["annotator_id"]
+    return re.fullmatch(d["pattern"], name) is not None and name != d["not"]["const"]
+
+
+def is_doc_id(name: str) -> bool:
+    """Whether ``name`` is a safe document id (schema/defs.schema.json).
+
+    >>> is_doc_id("china-backs-russia"), is_doc_id("../x"), is_doc_id("a.b")
+    (True, False, False)
+    """
+    d = schema("defs")["$defs"]["doc_id"]
+    return len(name) <= d["maxLength"] and re.fullmatch(d["pattern"], name) is not None
+
+
+def find_dataset_root(path: Path) -> Path | None:
+    """The nearest folder at or above ``path`` that has a ``documents/`` folder."""
+    p = path.resolve()
+    for q in [p, *p.parents]:
+        if (q / "documents").is_dir():
+            return q
+    return None
+
+
+def dataset_files(root: Path) -> tuple[list[str], list[Path]]:
+    """Document ids and annotation files of a dataset root, in a stable order."""
+    docs = sorted(p.stem for p in (root / "documents").glob("*.jsonl"))
+    files = sorted((root / "annotations" / "raw").glob("*/*.jsonl")) + sorted((root / "annotations" / "gold").glob("*.jsonl"))
+    return docs, files
+
+
+def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None = None) -> None:
+    """Validate dataset roots, folders and files; findings go to ``report``."""
+    for path in paths:
+        path = path.resolve()
+        root = find_dataset_root(path if path.is_dir() else path.parent)
+        folder = documents or ((root / "documents") if root else default_dataset_root() / "documents")
+        display_root = root.parent if root else None
+        store = DocumentStore(folder, display_root)
+        docs: list[str] = []
+        if path.is_dir() and (path / "documents").is_dir():
+            docs, files = dataset_files(path)
+            # one document's files together, so its text is read once
+            files.sort(key=lambda f: (_doc_from_path(f) or "", str(f)))
+        elif path.is_dir():
+            files = sorted(p for p in path.rglob("*.jsonl"))
+        else:
+            files = [path]
+        for f in files:
+            if f.parent.name == "documents" and f.parent.resolve() == folder.resolve():
+                store.get(f.stem, report)
+                continue
+            _check_layout_names(f, store, report)
+            validate_file(f, store, report, _doc_from_path(f))
+        for d in docs:  # documents that no annotation file named
+            if d not in store.checked:
+                store.get(d, report)
+
+
+def validate(paths: Iterable[Path] | None = None, max_per_id: int | None = None, documents: Path | None = None) -> Report:
+    """Library entry point: validate ``paths`` (default: the whole dataset)."""
+    report = Report(max_per_id)
+    validate_paths(list(paths) if paths else [default_dataset_root()], report, documents)
+    return report
+
+
+# ---------------------------------------------------------------- CLI
+
+HELP = "check annotation files against the schema and the document texts"
+DESCRIPTION = """\
+Check geostance files at four levels and report every finding, errors first:
+  1 file       UTF-8 without BOM, LF line endings, one JSON object per line,
+               no duplicate keys, no NaN/Infinity
+  2 schema     each record against schema/<kind>.schema.json (closed schemas,
+               label inventories from schema/labels.schema.json)
+  3 semantics  spans match the document text, sentences in order and covering
+               the text, ids unique, every reference resolves, each mention in
+               exactly one entity, relation arguments fit their signature
+  4 consistency  warnings: implied stances missing, conflicting stances,
+               mentions annotated though no argument
+
+Each finding reads  FILE:LINE: [CODE id] FIELD: what was found, what was expected.
+The ids are listed in schema/findings.json (geostance validate --list).
+
+Exit status: 0 clean or warnings only, 1 any error, 2 usage error or a path
+that does not exist.
+"""
+EPILOG = """\
+examples:
+  geostance validate                              the whole dataset/
+  geostance validate dataset/annotations/raw/china-backs-russia/llm-1.jsonl
+  geostance validate --format json --max-err 5 my-annotations.jsonl
+"""
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="a dataset folder (with documents/), any folder (all *.jsonl below it) or a file; default: the dataset")
+    p.add_argument("--max-err", type=int, default=None, metavar="N",
+                   help="show at most N findings of each id (all are still counted)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--documents", type=Path, default=None, metavar="DIR",
+                   help="folder of document records and texts for files outside a dataset (default: the dataset's documents/)")
+    p.add_argument("--list", action="store_true", help="print the table of finding ids and exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list:
+        for t in table().values():
+            print(f"{t.code}  {t.id:<26} {t.severity:<8} level {t.level}  {t.meaning}")
+        return 0
+    if args.max_err is not None and args.max_err < 1:
+        print("geostance validate: --max-err must be at least 1", file=sys.stderr)
+        return 2
+    for p in args.paths:
+        if not p.exists():
+            print(f"geostance validate: {p}: no such file or folder", file=sys.stderr)
+            return 2
+        if p.is_file() and not os.access(p, os.R_OK):
+            print(f"geostance validate: {p}: cannot be opened for reading", file=sys.stderr)
+            return 2
+    if args.documents is not None and not args.documents.is_dir():
+        print(f"geostance validate: --documents {args.documents}: no such folder", file=sys.stderr)
+        return 2
+    report = validate(args.paths or None, args.max_err, args.documents)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(report.render_text())
+    return 1 if report.errors else 0
+
