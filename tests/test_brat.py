@@ -72,8 +72,12 @@ def test_annotation_conf_lists_every_type_from_the_label_inventory() -> None:
     conf = brat.annotation_conf(["e1", "e2"])
     entities = conf.split("[entities]")[1].split("[relations]")[0].split()
     assert set(MENTION_TYPES) <= set(entities)
-    assert f"Source\tArg:<EVENT>|<RELATION>, Value:{AUTHOR}|e1|e2" in conf
-    assert "Modality\tArg:<RELATION>, Value:" + "|".join(MODALITIES) in conf
+    assert f"Source\tArg:<EVENT>, Value:{AUTHOR}|e1|e2" in conf
+    assert "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>" in conf  # sentences hold mentions, mentions nest
+    assert "<RELATION>" not in conf  # brat's interface cannot edit attributes of relations: none are declared
+    rel = brat.annotation_conf(stances="relations")
+    assert "STANCE_FAVOR\tArg1:" in rel.split("[relations]")[1].split("[events]")[0]
+    assert "Holder:" not in rel and "StanceModality" not in rel
 
 
 def test_a_file_as_brats_interface_writes_it() -> None:
@@ -103,7 +107,7 @@ def test_a_file_as_brats_interface_writes_it() -> None:
     assert rel["r2"]["evidence"] == ["s3"] and rel["r3"]["modality"] == "ASSERTED"
     (t,) = g["stance"]
     assert (t["holder"], t["target"], t["label"], t["source"], t["explicit"]) == ("e5", "e1", "FAVOR", AUTHOR, True)
-    assert "R1: no Modality attribute, set to ASSERTED" in filled
+    assert "R1: no modality, set to ASSERTED" in filled
     assert any("took the document's 4 sentences" in f for f in filled)
     report = check_records(recs, "eu-urges-calm", text)
     assert report.errors == 0
@@ -112,7 +116,7 @@ def test_a_file_as_brats_interface_writes_it() -> None:
 def test_relations_without_modality_are_refused_without_a_default() -> None:
     native = INTEROP / "brat-native" / "eu-urges-calm.ann"
     sentences = [r for r in jsonl.load_records(CONTRIB / "alice.jsonl") if r["kind"] == "sentence"]
-    with pytest.raises(InteropError, match=r"eu-urges-calm.ann:29: R1 has no Modality attribute.*--default-modality"):
+    with pytest.raises(InteropError, match=r"eu-urges-calm.ann:29: R1 has no modality; expected .modality=. in its AnnotatorNotes.*--default-modality"):
         brat.to_records(native.read_text(encoding="utf-8"), text_of(native.with_suffix(".txt")), "eu-urges-calm", str(native), sentences)
 
 
