@@ -53,7 +53,7 @@ from typing import Any, Iterable
 from xml.sax.saxutils import quoteattr
 
 from geostance import records as R
-from geostance.interop import InteropError, codepoints_to_utf16, settle_version, utf16_to_codepoints
+from geostance.interop import InteropError, codepoints_to_utf16, sentence_evidence, settle_version, utf16_to_codepoints
 from geostance.labels import AUTHOR, CURRENT_VERSION, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS
 
 
@@ -193,18 +193,58 @@ def resolve_span(text: str, start: Any, end: Any, surface: Any, where: str, u2c:
                        f"and UTF-16 units {start}:{end} do not hold it either; the export does not match this text")
 
 
+def label_role(label: str) -> str | None:
+    """What a region labelled ``label`` is: sentence, mention or stance (None: none of them).
+
+    >>> label_role("GPE"), label_role("Sentence"), label_role("AGAINST"), label_role("STANCE_FAVOR"), label_role("CITY")
+    ('mention', 'sentence', 'stance', 'stance', None)
+    """
+    if label == SENTENCE_LABEL:
+        return FROM_SENTENCE
+    if label in MENTION_TYPES:
+        return FROM_MENTION
+    if label in STANCE_LABELS or (label.startswith("STANCE_") and label[len("STANCE_"):] in STANCE_LABELS):
+        return FROM_STANCE
+    return None
+
+
 _META_KEYS = re.compile(r"^(entity name|entity mentions|entity note|entity|holder|target|source|modality|evidence|note|relation (\S+)( note)?):\s?(.*)$", re.S)
 _REL_DETAIL = re.compile(r"^(\S+)\s*->\s*(\S+)\s*;\s*modality\s+(\S+)\s*;\s*source\s+(\S+)\s*;\s*evidence\s+(\S+)\s*$")
 
 
+KV_KEYS = ("form", "entity", "metonymy", "holder", "target", "source", "modality", "explicit", "evidence")
+_KV_LINE = re.compile(r"^(?:(?:" + "|".join(KV_KEYS) + r")=\S+)(?: (?:" + "|".join(KV_KEYS) + r")=\S+)*$")
+_STANCE_DETAIL = re.compile(r"^stance (\S+) -> (\S+):\s?(.*)$", re.S)
+
+
 def _meta_lines(result: Rec) -> list[str]:
+    """The region's meta text as lines: each string of ``meta.text`` (Label Studio's meta
+    box gives one, possibly of several lines) is split at line breaks where the next line
+    opens with a key (``entity: ...``, ``form=NAME ...``, ``stance ...``); other line breaks
+    belong to the value before them (a note of several lines).
+
+    >>> _meta_lines({"meta": {"text": ["form=NAME entity=e1\\nnote: two\\nlines", "free"]}})
+    ['form=NAME entity=e1', 'note: two\\nlines', 'free']
+    """
     meta = result.get("meta")
     if not meta:
         return []
     lines = meta.get("text") if isinstance(meta, dict) else None
     if isinstance(lines, str):
-        return [lines]
-    return [x for x in (lines or []) if isinstance(x, str)]
+        lines = [lines]
+    out: list[str] = []
+    for x in lines or []:
+        if not isinstance(x, str):
+            continue
+        parts: list[str] = []
+        for piece in x.split("\n"):
+            opens = bool(_META_KEYS.match(piece) or _KV_LINE.match(piece) or _STANCE_DETAIL.match(piece))
+            if parts and not opens:
+                parts[-1] += "\n" + piece
+            else:
+                parts.append(piece)
+        out.extend(parts)
+    return out
 
 
 def pick_annotation(tasks: Any, doc_id: str, annotation_id: Any | None, file: str) -> tuple[Rec, Rec]:
@@ -239,7 +279,8 @@ def pick_annotation(tasks: Any, doc_id: str, annotation_id: Any | None, file: st
 
 def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json", sentences: list[Rec] | None = None,
                default_modality: str | None = None, default_source_author: bool = False,
-               annotation_id: Any | None = None, default_stance_modality: str | None = None) -> tuple[list[Rec], list[str]]:
+               annotation_id: Any | None = None, default_stance_modality: str | None = None,
+               default_stance_evidence: bool = False) -> tuple[list[Rec], list[str]]:
     """geostance records from a Label Studio export. Returns records and notes on what was filled in or converted."""
     task, ann = pick_annotation(tasks, doc_id, annotation_id, file)
     if task["data"].get("text") != text:
@@ -251,7 +292,10 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
     def base(kind: str, rid: str) -> Rec:
         return {"kind": kind, "schema_version": CURRENT_VERSION, "doc_id": doc_id, "id": rid}
 
-    regions: dict[str, Rec] = {}  # region id -> {from_name: result}
+    # Results are read by what they hold, not by the name of the control that made them
+    # (from_name): a labels result is a sentence, a mention or a stance by its label, a
+    # choices result is a mention form, metonymy or explicit by its value.
+    regions: dict[str, Rec] = {}  # region id -> {role: result}
     arrows: list[Rec] = []
     for i, res in enumerate(ann["result"]):
         where = f"{file}: result[{i}]"
@@ -268,29 +312,53 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
         value = res.get("value")
         if not isinstance(value, dict):
             raise InteropError(f"{where} ({rid}): no value")
-        name = res.get("from_name")
-        if name in regions.setdefault(rid, {}):
-            raise InteropError(f"{where}: region {rid} has two results from {name!r}")
-        regions[rid][name] = {**res, "_where": where}
+        by = regions.setdefault(rid, {})
+        kind = res.get("type")
+        if kind == "labels":
+            labels = value.get("labels")
+            if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
+                raise InteropError(f"{where} ({rid}): expected exactly one label, found {labels!r}")
+            role = label_role(labels[0])
+            if role is None:
+                raise InteropError(f"{where} ({rid}): the label {labels[0]!r} is none of {SENTENCE_LABEL}, a mention type "
+                                   f"({', '.join(MENTION_TYPES)}) or a stance label ({', '.join(STANCE_LABELS)})")
+            main_roles = [r for r in (FROM_SENTENCE, FROM_MENTION, FROM_STANCE) if r in by]
+            if main_roles:
+                raise InteropError(f"{where}: region {rid} has two labels results ({by[main_roles[0]]['value'].get('labels')} "
+                                   f"and {labels}); expected one label per region")
+            if role == FROM_STANCE and labels[0].startswith("STANCE_"):
+                value = {**value, "labels": [labels[0][len("STANCE_"):]]}
+            by[role] = {**res, "value": value, "_where": where}
+        elif kind == "choices":
+            choices = value.get("choices")
+            if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+                raise InteropError(f"{where} ({rid}): value.choices must be a list of strings, found {choices!r}")
+            for c in choices:
+                role = FROM_FORM if c in MENTION_FORMS else c if c in (FROM_METONYMY, FROM_EXPLICIT) else None
+                if role is None:
+                    raise InteropError(f"{where} ({rid}): the choice {c!r} is none of {', '.join(MENTION_FORMS)}, "
+                                       f"{FROM_METONYMY!r} or {FROM_EXPLICIT!r}")
+                got = by.setdefault(role, {**res, "value": {"choices": []}, "_where": where})
+                got["value"]["choices"].append(c)
+        else:
+            raise InteropError(f"{where} ({rid}): a result of type {kind!r}; expected labels, choices or relation "
+                               "(meta text carries the rest)")
 
     # classify regions
-    main: dict[str, tuple[str, Rec, int, int]] = {}  # region id -> (from_name, result, start, end)
+    main: dict[str, tuple[str, Rec, int, int]] = {}  # region id -> (role, result, start, end)
     for rid, by in regions.items():
         kinds = [n for n in (FROM_SENTENCE, FROM_MENTION, FROM_STANCE) if n in by]
         if len(kinds) != 1:
-            other = ", ".join(map(str, by))
-            raise InteropError(f"{file}: region {rid} has results from {other}; expected exactly one of "
-                               f"{FROM_SENTENCE}, {FROM_MENTION}, {FROM_STANCE} (labels)")
+            raise InteropError(f"{by[next(iter(by))]['_where']}: region {rid} has choices but no labels result; expected one "
+                               f"label ({SENTENCE_LABEL}, a mention type or a stance label)")
         res = by[kinds[0]]
-        labels = res["value"].get("labels")
-        if not isinstance(labels, list) or len(labels) != 1:
-            raise InteropError(f"{res['_where']} ({rid}): expected exactly one label, found {labels!r}")
         a, b, conv = resolve_span(text, res["value"].get("start"), res["value"].get("end"), res["value"].get("text"), f"{res['_where']} ({rid})", u2c)
         conventions[conv] = conventions.get(conv, 0) + 1
         main[rid] = (kinds[0], res, a, b)
+        allowed_extra = {FROM_MENTION: (FROM_FORM, FROM_METONYMY), FROM_STANCE: (FROM_EXPLICIT,), FROM_SENTENCE: ()}[kinds[0]]
         for extra in by:
-            if extra not in (kinds[0], FROM_FORM, FROM_METONYMY, FROM_EXPLICIT):
-                raise InteropError(f"{by[extra]['_where']} ({rid}): unknown control {extra!r}")
+            if extra != kinds[0] and extra not in allowed_extra:
+                raise InteropError(f"{by[extra]['_where']} ({rid}): the choice {extra!r} does not belong on a {kinds[0]} region")
 
     # new regions (Label Studio's random ids) get the next free numbers, in reading order
     prefix = {FROM_SENTENCE: "s", FROM_MENTION: "m", FROM_STANCE: "t"}
@@ -311,7 +379,13 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
         free: list[str] = []
         for line in _meta_lines(main[rid][1]):
             m = _META_KEYS.match(line)
-            if not m:
+            st = _STANCE_DETAIL.match(line)
+            if st:
+                rels.append((st.group(2), "stance:" + st.group(1).removeprefix("STANCE_"), st.group(3)))
+            elif _KV_LINE.match(line):
+                for key, value in (pair.split("=", 1) for pair in line.split()):
+                    keyed.setdefault(key, []).extend(value.split(",") if key == "evidence" else [value])
+            elif not m:
                 free.append(line)
             elif m.group(2):
                 rels.append((m.group(2), "note" if m.group(3) else "detail", m.group(4)))
@@ -362,13 +436,23 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
         typ = res["value"]["labels"][0]
         if typ not in MENTION_TYPES:
             raise InteropError(f"{res['_where']} ({rid}): mention label {typ!r}; expected one of {', '.join(MENTION_TYPES)}")
+        keyed, rels, free = parse_meta(rid)
         form_res = by.get(FROM_FORM)
-        forms = form_res["value"].get("choices") if form_res else None
-        if not isinstance(forms, list) or len(forms) != 1 or forms[0] not in MENTION_FORMS:
-            raise InteropError(f"{res['_where']} ({rid}): the mention needs one '{FROM_FORM}' choice of {', '.join(MENTION_FORMS)}, found {forms!r}")
+        forms = list(form_res["value"].get("choices") or []) if form_res else []
+        meta_form = one(keyed, "form", rid)
+        if meta_form is not None and meta_form not in forms:
+            forms.append(meta_form)
+        if len(forms) != 1 or forms[0] not in MENTION_FORMS:
+            raise InteropError(f"{res['_where']} ({rid}): the mention needs one form ({', '.join(MENTION_FORMS)}) as a choice "
+                               f"or as 'form=...' in its meta text, found {forms or None!r}")
         met_res = by.get(FROM_METONYMY)
         met = bool(met_res and FROM_METONYMY in (met_res["value"].get("choices") or []))
-        keyed, rels, free = parse_meta(rid)
+        meta_met = one(keyed, "metonymy", rid)
+        if meta_met not in (None, "true", "false"):
+            raise InteropError(f"{res['_where']} ({rid}): 'metonymy={meta_met}'; expected metonymy=true or metonymy=false")
+        if meta_met is not None and met_res is not None and (meta_met == "true") != met:
+            raise InteropError(f"{res['_where']} ({rid}): the metonymy choice and 'metonymy={meta_met}' in the meta text disagree")
+        met = met or meta_met == "true"
         eid = one(keyed, "entity", rid)
         if eid is None or not re.fullmatch(r"e[1-9][0-9]*", eid):
             raise InteropError(f"{res['_where']} ({rid}): the mention's meta needs a line 'entity: eN' (its entity), found {eid!r}")
@@ -442,9 +526,13 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
             s0, s1 = int(mm.group(1)), int(mm.group(2))
             evidence.append({"start": s0, "end": s1, "text": text[s0:s1]})
         exp_res = regions[rid].get(FROM_EXPLICIT)
+        explicit = bool(exp_res and FROM_EXPLICIT in (exp_res["value"].get("choices") or []))
+        meta_exp = one(keyed, "explicit", rid)
+        if meta_exp not in (None, "true", "false"):
+            raise InteropError(f"{res['_where']} ({rid}): 'explicit={meta_exp}'; expected explicit=true or explicit=false")
         t = {**base("stance", gid[rid]), "holder": ends["holder"], "target": ends["target"], "label": label,
              "evidence": evidence, "source": check_source(one(keyed, "source", rid), f"stance {gid[rid]}"),
-             "explicit": bool(exp_res and FROM_EXPLICIT in (exp_res["value"].get("choices") or []))}
+             "explicit": explicit or meta_exp == "true"}
         if keyed.get("modality"):
             t["modality"] = one(keyed, "modality", rid)
         if note_of(keyed, free):
@@ -465,6 +553,50 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
     used_details: set[tuple[str, str]] = set()
     relations = []
     pending = []
+    arrow_stances: list[Rec] = []
+
+    def stance_from_arrow(f: str, t: str, label: str, head: Rec, tail: Rec) -> Rec:
+        """A stance drawn as an arrow STANCE_<LABEL> from a holder mention to a target mention; its
+        extras from the holder region's meta line 'stance STANCE_<LABEL> -> TAIL: key=value ...'."""
+        what = f"the stance arrow {f} -> {t} (STANCE_{label})"
+        detail = None
+        for tail_id, k, v in rel_details.get(f, []):
+            if k == "stance:" + label and tail_id in (t, gid[t]):
+                if detail is not None:
+                    raise InteropError(f"{file}: region {f}: two 'stance STANCE_{label} -> {tail_id}:' lines")
+                detail = v
+                used_details.add((f, f"stance:{label}:{tail_id}"))
+        kv: dict[str, str] = {}
+        for pair in (detail or "").split():
+            key, eq, value = pair.partition("=")
+            if not eq or key not in ("source", "explicit", "modality", "evidence") or key in kv:
+                raise InteropError(f"{file}: region {f}: in 'stance STANCE_{label} -> {t}: {detail}', {pair!r} is not one of "
+                                   "source=, explicit=, modality=, evidence= (each once)")
+            kv[key] = value
+        evidence = []
+        if "evidence" in kv:
+            for part in kv["evidence"].split(","):
+                mm = re.fullmatch(r"([0-9]+)-([0-9]+)", part)
+                if not mm or not (int(mm.group(1)) < int(mm.group(2)) <= len(text)):
+                    raise InteropError(f"{file}: {what}: evidence part {part!r} is not START-END (code points) within the text")
+                a, b = int(mm.group(1)), int(mm.group(2))
+                evidence.append({"start": a, "end": b, "text": text[a:b]})
+        elif default_stance_evidence:
+            ev = sentence_evidence(text, sent_recs, head["start"], head["end"])
+            if ev is None:
+                raise InteropError(f"{file}: {what}: its holder mention lies in no sentence")
+            evidence.append(ev)
+            filled.append(f"{what}: no evidence, set to its holder's sentence {ev['start']}-{ev['end']}")
+        else:
+            raise InteropError(f"{file}: {what} has no evidence; add 'stance STANCE_{label} -> {t}: evidence=START-END' to the "
+                               "meta text of its holder region, or import with --default-stance-evidence")
+        if kv.get("explicit", "false") not in ("true", "false"):
+            raise InteropError(f"{file}: {what}: explicit={kv['explicit']}; expected true or false")
+        rec = {"kind": "stance", "holder": head["entity"], "target": tail["entity"], "label": label, "evidence": evidence,
+               "source": check_source(kv.get("source"), what), "explicit": kv.get("explicit") == "true"}
+        if "modality" in kv:
+            rec["modality"] = kv["modality"]
+        return rec
     for arrow in arrows:
         f, t = arrow["from_id"], arrow["to_id"]
         for end in (f, t):
@@ -476,6 +608,9 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
         head, tail = mention_by_gid[gid[f]], mention_by_gid[gid[t]]
         notes = {rel_id: v for rel_id, k, v in rel_details.get(f, []) if k == "note"}
         for typ in labels:
+            if typ.startswith("STANCE_") and typ[len("STANCE_"):] in STANCE_LABELS:
+                arrow_stances.append(stance_from_arrow(f, t, typ[len("STANCE_"):], head, tail))
+                continue
             if typ not in RELATION_TYPES:
                 raise InteropError(f"{file}: the relation arrow {f} -> {t} has the label {typ!r}; expected one of {', '.join(RELATION_TYPES)}")
             detail = None
@@ -517,6 +652,15 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
             if k == "detail" and (f, rel_id) not in used_details:
                 raise InteropError(f"{file}: region {f}'s meta describes 'relation {rel_id}: {v}' but there is no such arrow; "
                                    "delete the line or draw the arrow")
+    for f, rels in rel_details.items():
+        for tail_id, k, v in rels:
+            if k.startswith("stance:") and (f, f"{k}:{tail_id}") not in used_details:
+                raise InteropError(f"{file}: region {f}'s meta describes 'stance STANCE_{k[7:]} -> {tail_id}' but there is no such arrow; "
+                                   "delete the line or draw the arrow")
+    nxt_t = max((R.id_number(x["id"]) for x in stances), default=0) + 1
+    for st in arrow_stances:
+        stances.append({**base("stance", f"t{nxt_t}"), **{k: v for k, v in st.items() if k != "kind"}})
+        nxt_t += 1
     relations.sort(key=lambda r: R.id_number(r["id"]))
     nxt = max((R.id_number(r["id"]) for r in relations), default=0) + 1
     for r in pending:
@@ -525,5 +669,7 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
     if conventions.get("utf16"):
         filled.append(f"{conventions['utf16']} span(s) matched their text only as UTF-16 code units "
                       "(an export from Label Studio before 1.4) and were converted to code points")
+    if conventions.get("codepoints"):
+        filled.append(f"{conventions['codepoints']} span(s) read as code points (Label Studio 1.4 and later)")
     recs = settle_version(sent_recs + mentions + entities + stances + relations, file, default_stance_modality, filled)
     return R.ordered(recs), filled
