@@ -174,7 +174,7 @@ def test_cli_export_then_import_is_byte_identical(dataset: Path, tmp_path: Path,
     src = paths.raw_path(dataset, "eu-urges-calm", "bob")
     out = tmp_path / "brat"
     assert main(["export", "brat", str(src), "--dataset", str(dataset), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["annotation.conf", "eu-urges-calm.ann", "eu-urges-calm.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["annotation.conf", "eu-urges-calm.ann", "eu-urges-calm.txt", "visual.conf"]
     assert (out / "eu-urges-calm.txt").read_bytes() == paths.text_path(dataset, "eu-urges-calm").read_bytes()
     back = tmp_path / "back.jsonl"
     assert main(["import", "brat", str(out / "eu-urges-calm.ann"), "--dataset", str(dataset), "--out", str(back)]) == 0

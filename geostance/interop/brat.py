@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from geostance import records as R, segment
-from geostance.interop import InteropError, escape_note, settle_version, unescape_note
+from geostance.interop import InteropError, escape_note, sentence_evidence, settle_version, unescape_note
 from geostance.labels import AUTHOR, CURRENT_VERSION, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS, STANCE_MODALITIES
 
 
@@ -325,7 +325,7 @@ def _num(ident: str) -> int:
 
 def to_records(ann: str, text: str, doc_id: str, file: str = "ann", sentences: list[Rec] | None = None,
                default_modality: str | None = None, default_source_author: bool = False,
-               default_stance_modality: str | None = None) -> tuple[list[Rec], list[str]]:
+               default_stance_modality: str | None = None, default_stance_evidence: bool = False) -> tuple[list[Rec], list[str]]:
     """geostance records from an ``.ann`` file and its text.
 
     ``sentences`` are used when the file has no ``Sentence`` spans. Returns the
@@ -594,11 +594,15 @@ def to_records(ann: str, text: str, doc_id: str, file: str = "ann", sentences: l
         holder = mention_arg(args[0][1], rid, args[0][0], ln)
         target = mention_arg(args[1][1], rid, args[1][0], ln)
         ev = extra(rid, "evidence")
-        if ev is None:
-            raise fail(ln, f"{rid} ({rtype}) has no evidence; add 'evidence=START-END' (code points; several joined by commas) "
-                           "to its AnnotatorNotes")
         evidence = []
-        for part in ev[0].split(","):
+        if ev is None:
+            got = sentence_evidence(text, sents, p.t[holder].start, p.t[holder].end) if default_stance_evidence else None
+            if got is None:
+                raise fail(ln, f"{rid} ({rtype}) has no evidence; add 'evidence=START-END' (code points; several joined by commas) "
+                               "to its AnnotatorNotes, or import with --default-stance-evidence")
+            evidence.append(got)
+            filled.append(f"{rid}: no evidence, set to its holder's sentence {got['start']}-{got['end']}")
+        for part in ev[0].split(",") if ev is not None else []:
             mm = re.fullmatch(r"([0-9]+)-([0-9]+)", part)
             if not mm or not (int(mm.group(1)) < int(mm.group(2)) <= len(text)):
                 raise fail(ev[1], f"{rid}: evidence part {part!r} is not START-END (code points, start < end <= {len(text)})")
