@@ -52,7 +52,7 @@ import re
 from typing import Any, Iterable
 from xml.sax.saxutils import quoteattr
 
-from geostance import records as R
+from geostance import records as R, segment
 from geostance.interop import InteropError, codepoints_to_utf16, sentence_evidence, settle_version, utf16_to_codepoints
 from geostance.labels import AUTHOR, CURRENT_VERSION, MENTION_FORMS, MENTION_TYPES, MODALITIES, RELATION_TYPES, STANCE_LABELS
 
@@ -433,11 +433,13 @@ def to_records(tasks: Any, text: str, doc_id: str, file: str = "labelstudio.json
             s["note"] = note_of(keyed, free)
         renum_s[gid[rid]] = s["id"]
         sent_recs.append(s)
-    if not sent_recs:
-        if not sentences:
-            raise InteropError(f"{file}: the annotation has no {FROM_SENTENCE} regions and the dataset has no sentences for {doc_id!r}")
+    if not sent_recs and sentences:
         sent_recs = [R.canonical(s) for s in sentences]
         filled.append(f"no {FROM_SENTENCE} regions: took the document's {len(sent_recs)} sentences from the dataset")
+    elif not sent_recs:
+        sent_recs = [{**base("sentence", f"s{i}"), "start": a, "end": b, "text": text[a:b]} for i, (a, b) in enumerate(segment.sentences(text), 1)]
+        filled.append(f"no {FROM_SENTENCE} regions and no sentences of {doc_id!r} in the dataset: "
+                      f"segmented the text by the scheme's sentence rules ({len(sent_recs)} sentences)")
     sentence_ids = {s["id"] for s in sent_recs}
 
     # mentions and entities
