@@ -10,7 +10,7 @@ import pytest
 from geostance import jsonl, paths, records
 from geostance.cli import main
 from geostance.interop import InteropError, brat, check_records
-from geostance.labels import AUTHOR, MENTION_TYPES, MODALITIES
+from geostance.labels import AUTHOR, MENTION_TYPES
 
 FIX = Path(__file__).parent / "fixtures"
 INTEROP = FIX / "interop"

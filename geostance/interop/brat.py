@@ -22,9 +22,14 @@ stance tK     an event ``EK<tab>STANCE_<LABEL>:T.. Holder:T.. Target:T..
               mention of the entity (any mention of it imports the same);
               ``A<n><tab>Source EK AUTHOR|eJ``, ``A<n><tab>Explicit EK`` and
               (schema 1.1) ``A<n><tab>StanceModality EK ASSERTED``
-relation rK   ``RK<tab>TYPE Arg1:T.. Arg2:T..<tab>``;
-              ``A<n><tab>Modality RK ALLEGED``, ``A<n><tab>Source RK AUTHOR|eJ``,
-              ``A<n><tab>Evidence RK s4,s5``
+relation rK   ``RK<tab>TYPE Arg1:T.. Arg2:T..<tab>`` and its extras opening its
+              AnnotatorNotes: ``modality=ALLEGED source=AUTHOR|T.. evidence=s4,s5``
+              (``source`` a T id stands for that mention's entity); ``A`` lines on
+              relations (the old form) are read, never written
+stance, as    ``RK<tab>STANCE_<LABEL> Arg1:T.. Arg2:T..<tab>`` from a holder mention to
+a relation    a target mention, notes ``source=.. explicit=true|false modality=..
+              evidence=START-END,START-END``: read (the same records as the event),
+              written only by hand or by brat with the stances-as-relations config
 note          ``#<n><tab>AnnotatorNotes ID<tab>text`` on the T, N, E or R line of
               the record; backslash, newline and tab escaped as ``\\\\ \\n \\t``
 ============  ==================================================================
@@ -35,11 +40,15 @@ What brat cannot carry, and what happens instead:
 * brat has no entity objects: entity ids and names ride on normalization
   (``N``) lines; a cluster without one gets the next free id and, as name,
   the text of its first NAME mention in reading order (else its first);
-* brat's interface cannot edit attributes of relations (the file format
-  holds them): relation modality, source and evidence must be typed into
-  the ``.ann`` file, or filled on import (``--default-modality``,
-  ``--default-source-author``); a relation without an ``Evidence``
-  attribute gets the sentences that hold its head and tail;
+* brat's interface cannot edit attributes of relations (and its visualizer
+  rejects them): relation extras ride in AnnotatorNotes; missing ones are
+  refused unless filled on import (``--default-modality``,
+  ``--default-source-author``); a relation without evidence gets the
+  sentences that hold its head and tail; every fill is reported;
+* brat saves a line's tail after one more tab than it read: the tabs before
+  a name or a note are separators and are dropped on import;
+* no ``Sentence`` spans: the dataset's sentences, else the text segmented by
+  :mod:`geostance.segment`;
 * a span's text in a T line has its tabs and line breaks shown as spaces
   (brat does the same); the offsets are exact;
 * discontinuous spans (``START END;START END``) are refused: geostance spans

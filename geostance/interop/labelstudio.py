@@ -34,6 +34,14 @@ note           ``note: ...`` in the region's meta (for a relation:
                no known key are read as note text
 =============  ==================================================================
 
+The importer reads results by content, not by control name: a ``labels``
+result is a sentence, mention or stance by its label, a ``choices`` result
+a form, metonymy or explicit by its value. Mention extras may also be
+``key=value`` meta lines (``form=NAME entity=e1 metonymy=true``); an arrow
+labelled ``STANCE_<LABEL>`` is a stance from the holder's to the target's
+entity, its extras in the head region's meta line ``stance STANCE_<LABEL>
+-> TAIL: source=S explicit=true modality=M evidence=START-END,...``.
+
 Not carried: ``provenance`` (gold only). Entities and relations come back
 in id order; sentences, mentions and stances in the order of their regions.
 An arrow with no ``relation`` meta line needs ``--default-modality`` and
