@@ -11,7 +11,7 @@ from geostance.core import jsonl, paths
 from geostance.contract import records
 from geostance.cli import main
 from geostance.contributing.interop import InteropError, brat, check_records
-from geostance.contract.labels import AUTHOR, MENTION_TYPES, MODALITIES
+from geostance.contract.labels import AUTHOR, MENTION_TYPES
 
 FIX = Path(__file__).parent / "fixtures"
 INTEROP = FIX / "interop"
@@ -73,8 +73,12 @@ def test_annotation_conf_lists_every_type_from_the_label_inventory() -> None:
     conf = brat.annotation_conf(["e1", "e2"])
     entities = conf.split("[entities]")[1].split("[relations]")[0].split()
     assert set(MENTION_TYPES) <= set(entities)
-    assert f"Source\tArg:<EVENT>|<RELATION>, Value:{AUTHOR}|e1|e2" in conf
-    assert "Modality\tArg:<RELATION>, Value:" + "|".join(MODALITIES) in conf
+    assert f"Source\tArg:<EVENT>, Value:{AUTHOR}|e1|e2" in conf
+    assert "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>" in conf  # sentences hold mentions, mentions nest
+    assert "<RELATION>" not in conf  # brat's interface cannot edit attributes of relations: none are declared
+    rel = brat.annotation_conf(stances="relations")
+    assert "STANCE_FAVOR\tArg1:" in rel.split("[relations]")[1].split("[events]")[0]
+    assert "Holder:" not in rel and "StanceModality" not in rel
 
 
 def test_a_file_as_brats_interface_writes_it() -> None:
@@ -104,7 +108,7 @@ def test_a_file_as_brats_interface_writes_it() -> None:
     assert rel["r2"]["evidence"] == ["s3"] and rel["r3"]["modality"] == "ASSERTED"
     (t,) = g["stance"]
     assert (t["holder"], t["target"], t["label"], t["source"], t["explicit"]) == ("e5", "e1", "FAVOR", AUTHOR, True)
-    assert "R1: no Modality attribute, set to ASSERTED" in filled
+    assert "R1: no modality, set to ASSERTED" in filled
     assert any("took the document's 4 sentences" in f for f in filled)
     report = check_records(recs, "eu-urges-calm", text)
     assert report.errors == 0
@@ -113,7 +117,7 @@ def test_a_file_as_brats_interface_writes_it() -> None:
 def test_relations_without_modality_are_refused_without_a_default() -> None:
     native = INTEROP / "brat-native" / "eu-urges-calm.ann"
     sentences = [r for r in jsonl.load_records(CONTRIB / "alice.jsonl") if r["kind"] == "sentence"]
-    with pytest.raises(InteropError, match=r"eu-urges-calm.ann:29: R1 has no Modality attribute.*--default-modality"):
+    with pytest.raises(InteropError, match=r"eu-urges-calm.ann:29: R1 has no modality; expected .modality=. in its AnnotatorNotes.*--default-modality"):
         brat.to_records(native.read_text(encoding="utf-8"), text_of(native.with_suffix(".txt")), "eu-urges-calm", str(native), sentences)
 
 
@@ -171,7 +175,7 @@ def test_cli_export_then_import_is_byte_identical(dataset: Path, tmp_path: Path,
     src = paths.raw_path(dataset, "eu-urges-calm", "bob")
     out = tmp_path / "brat"
     assert main(["export", "brat", str(src), "--dataset", str(dataset), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["annotation.conf", "eu-urges-calm.ann", "eu-urges-calm.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["annotation.conf", "eu-urges-calm.ann", "eu-urges-calm.txt", "visual.conf"]
     assert (out / "eu-urges-calm.txt").read_bytes() == paths.text_path(dataset, "eu-urges-calm").read_bytes()
     back = tmp_path / "back.jsonl"
     assert main(["import", "brat", str(out / "eu-urges-calm.ann"), "--dataset", str(dataset), "--out", str(back)]) == 0

@@ -14,7 +14,6 @@ import ast
 import json
 from pathlib import Path
 
-import pytest
 
 from geostance.contract import labels
 from geostance.core.paths import REPO_ROOT

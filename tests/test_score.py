@@ -10,7 +10,6 @@ import doctest
 import io
 import inspect
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np

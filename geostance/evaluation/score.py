@@ -78,7 +78,6 @@ from geostance.contract.labels import (
     RELATION_NONE,
     RELATION_VIEW_LABELS,
     STANCE_MODALITIES,
-    STANCE_NONE,
     STANCE_VIEW_LABELS,
 )
 

@@ -479,7 +479,7 @@ def front_matter(stats: Any, file_info: Mapping[str, Mapping[str, Any]]) -> dict
     """The card's YAML metadata as a dict (key order is the output order)."""
     import datasets
 
-    from geostance.hf.build import CONFIGS, DEFAULT_CONFIG, SPLIT, data_file, features
+    from geostance.hf.build import DEFAULT_CONFIG, SPLIT, data_file, features
 
     feats = features()
     configs = []

@@ -79,6 +79,24 @@ def check_span(start: int, end: int, surface: str, text: str, file: str, line: i
         yield Finding("span-whitespace-edge", file, line, field, f"{_show(actual)} at {start}:{end} starts or ends on white space; trim the span")
 
 
+def _control(s: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" for c in s)
+
+
+def _untrimmed(entities: Lined, file: str) -> Iterator[Finding]:
+    """Entity names with white space at an edge or a control character. A name, unlike a span's
+    text, is checked against no document text, so a tool's saving can damage it unseen.
+
+    >>> [f.line for f in _untrimmed([(1, {"name": "\\tChina"}), (2, {"name": "Beijing"}), (3, {"name": "EU "})], "f")]
+    [1, 3]
+    """
+    for line, e in entities:
+        name = e.get("name")
+        if isinstance(name, str) and name and (name[0].isspace() or name[-1].isspace() or _control(name)):
+            yield Finding("untrimmed-text", file, line, "name", f"{_show(name)} starts or ends on white space or holds a control "
+                                                               "character; write the name without them")
+
+
 def _duplicate_ids(layer: Lined, file: str) -> Iterator[Finding]:
     first: dict[str, int] = {}
     for line, r in layer:
@@ -105,6 +123,8 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
     entities = groups.get("entity", [])
     stances = groups.get("stance", [])
     relations = groups.get("relation", [])
+
+    yield from _untrimmed(entities, file)
 
     # ids unique per layer: sentences, stances and relations here; mentions
     # and entities where their index is built (a repeated id makes it shorter)

@@ -83,6 +83,26 @@ def check_records(recs: list[Rec], doc_id: str, text: str, record: Rec | None = 
     return report
 
 
+def sentence_evidence(text: str, sentences: list[Rec], start: int, end: int) -> Rec | None:
+    """The evidence span a stance gets on request (``--default-stance-evidence``): the sentence
+    holding ``start:end``, without the white space and punctuation at its edges.
+
+    >>> sentence_evidence("Hi. \u201cWe back Kyiv.\u201d", [{"start": 4, "end": 19}], 8, 12)
+    {'start': 5, 'end': 17, 'text': 'We back Kyiv'}
+    """
+    import unicodedata
+
+    for s in sentences:
+        if s["start"] <= start and end <= s["end"]:
+            a, b = s["start"], s["end"]
+            while a < b and (text[a].isspace() or unicodedata.category(text[a]).startswith("P")):
+                a += 1
+            while b > a and (text[b - 1].isspace() or unicodedata.category(text[b - 1]).startswith("P")):
+                b -= 1
+            return {"start": a, "end": b, "text": text[a:b]} if a < b else None
+    return None
+
+
 def utf16_to_codepoints(text: str) -> list[int]:
     """Map every UTF-16 code-unit offset of ``text`` to its code-point offset
     (-1 where an offset falls inside a surrogate pair).

@@ -27,6 +27,13 @@ for an annotation tool, to look at it or to annotate further.
       project's settings. Offsets are code points (Label Studio 1.4 and
       later); --offsets utf16 writes UTF-16 code units for older servers.
 
+  geostance export config --tool brat|labelstudio --out DIR
+      writes the tool's configuration for annotating from scratch: brat's
+      annotation.conf and visual.conf (--stances relations: stances drawn
+      as relations from holder to target instead of events), or Label
+      Studio's labelstudio-config.xml. The same files are in the
+      repository's annotation-tools/ folder.
+
 Without FILE, only the text and the document's sentences (from gold, else
 the first annotator) are written: the starting point for a new annotator.
 The file is validated first; provenance (gold only) is not carried. What
@@ -37,16 +44,20 @@ examples:
   geostance export brat dataset/annotations/gold/china-backs-russia.jsonl --out brat-data/
   geostance export brat --doc china-backs-russia --out brat-data/          (text and sentences only)
   geostance export labelstudio dataset/annotations/raw/china-backs-russia/llm-1.jsonl --out llm-1.ls.json
+  geostance export config --tool brat --out brat-data/
 """
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("format", choices=("brat", "labelstudio"), help="the tool's format")
+    p.add_argument("format", choices=("brat", "labelstudio", "config"), help="the tool's format, or 'config': the tool's configuration")
     p.add_argument("file", type=Path, nargs="?", default=None, metavar="FILE", help="a geostance annotation file (JSONL)")
     p.add_argument("--out", type=Path, required=True, help="brat: a folder; Label Studio: the JSON file")
     p.add_argument("--doc", default=None, metavar="DOC", help="the document id (default: the file's doc_id)")
     p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
     p.add_argument("--no-sentences", action="store_true", help="brat: leave out the Sentence spans (the importer then takes the dataset's)")
+    p.add_argument("--tool", choices=("brat", "labelstudio"), default=None, help="config: which tool's configuration")
+    p.add_argument("--stances", choices=("events", "relations"), default="events",
+                   help="config --tool brat: stances as events (trigger and evidence spans) or as relations holder -> target")
     p.add_argument("--offsets", choices=("codepoints", "utf16"), default="codepoints", help="Label Studio: offset units (default: codepoints)")
 
 
@@ -87,7 +98,31 @@ def load(file: Path | None, doc_id: str | None, root: Path) -> tuple[str, list[d
     return doc_id, records.ordered(recs), doc.text, notes
 
 
+def config_files(tool: str, stances: str = "events") -> dict[str, str]:
+    """The configuration files of ``tool`` for annotating geostance from scratch: name -> content."""
+    if tool == "brat":
+        return {"annotation.conf": brat.annotation_conf(stances=stances), "visual.conf": brat.visual_conf()}
+    return {"labelstudio-config.xml": labelstudio.labeling_config()}
+
+
+def run_config(args: argparse.Namespace) -> int:
+    if args.tool is None:
+        print("geostance export config: give --tool brat or --tool labelstudio", file=sys.stderr)
+        return 2
+    if args.file is not None or args.doc is not None:
+        print("geostance export config: takes no FILE or --doc (it writes the tool's configuration only)", file=sys.stderr)
+        return 2
+    if args.out.exists() and not args.out.is_dir():
+        print(f"geostance export config: --out {args.out} is a file; expected a folder", file=sys.stderr)
+        return 2
+    written = [atomic.write_text(args.out / name, content) for name, content in config_files(args.tool, args.stances).items()]
+    print("wrote " + ", ".join(str(w) for w in written))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.format == "config":
+        return run_config(args)
     root = args.dataset or paths.default_dataset_root()
     try:
         doc_id, recs, text, notes = load(args.file, args.doc, root)
@@ -105,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
             atomic.write_bytes(args.out / f"{doc_id}.txt", text.encode("utf-8")),
             atomic.write_text(args.out / f"{doc_id}.ann", brat.export(recs, text, sentences=not args.no_sentences)),
             atomic.write_text(args.out / "annotation.conf", brat.annotation_conf(entity_ids)),
+            atomic.write_text(args.out / "visual.conf", brat.visual_conf()),
         ]
     else:
         tasks = labelstudio.export(recs, text, doc_id, offsets=args.offsets)

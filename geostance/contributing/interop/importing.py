@@ -46,8 +46,17 @@ unless --default-modality (one of {", ".join(MODALITIES)}) and
 --default-source-author ({AUTHOR}) fill them; every value filled in is
 reported.
 
+A stance drawn as a relation (brat) or an arrow (Label Studio) with no
+evidence is refused, unless --default-stance-evidence gives it the sentence
+of its holder mention. A brat file with no Sentence spans, of a document the
+dataset has no sentences for, is segmented by the scheme's sentence rules.
+
+--out is never replaced without --force, and no folder is created for it.
+
 Exit status: 0 written, 1 refused (the conversion or the validation
-failed), 2 usage error.
+failed), 2 usage error (input missing, unreadable or a folder; --out a
+folder, an existing file without --force, or in a folder that does not
+exist).
 """
 EPILOG = """\
 examples:
@@ -70,13 +79,17 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--default-stance-modality", choices=STANCE_MODALITIES, default=None,
                    help="modality of stances whose file gives none (schema 1.1; without it a file whose stances carry no "
                         "modality is imported as schema 1.0, and one where only some carry it is refused)")
+    p.add_argument("--default-stance-evidence", action="store_true",
+                   help="give a stance drawn as a relation or arrow without evidence the sentence of its holder mention as evidence "
+                        "(otherwise it is refused)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists (otherwise an existing file is refused)")
     p.add_argument("--default-source-author", action="store_true",
                    help=f"set the source of stances and relations whose file gives none to {AUTHOR} (otherwise they are refused)")
 
 
 def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_id: str | None = None,
             default_modality: str | None = None, default_source_author: bool = False,
-            default_stance_modality: str | None = None) -> tuple[str, list[dict], list[str], str]:
+            default_stance_modality: str | None = None, default_stance_evidence: bool = False) -> tuple[str, list[dict], list[str], str]:
     """Read and convert; returns (doc id, records, notes, text)."""
     if fmt == "brat":
         doc_id = doc_id or source.stem
@@ -86,6 +99,8 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
             text = txt.read_bytes().decode("utf-8")
         except FileNotFoundError as exc:
             raise InteropError(f"{exc.filename}: no such file (brat keeps the text in a .txt beside the .ann)") from None
+        except OSError as exc:
+            raise InteropError(f"{exc.filename or source}: cannot be read ({exc.strerror or exc})") from None
         except UnicodeDecodeError as exc:
             raise InteropError(f"{source} or {txt}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     else:
@@ -93,10 +108,13 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
             tasks = json.loads(source.read_bytes())
         except FileNotFoundError:
             raise InteropError(f"{source}: no such file") from None
+        except OSError as exc:
+            raise InteropError(f"{source}: cannot be read ({exc.strerror or exc})") from None
         except ValueError as exc:
             raise InteropError(f"{source}: not JSON ({exc})") from None
         if doc_id is None:
-            ids = {t.get("data", {}).get("doc_id") for t in (tasks if isinstance(tasks, list) else [tasks]) if isinstance(t, dict)}
+            ids = {t["data"].get("doc_id") for t in (tasks if isinstance(tasks, list) else [tasks])
+                   if isinstance(t, dict) and isinstance(t.get("data"), dict)}
             ids.discard(None)
             if len(ids) != 1:
                 raise InteropError(f"{source}: give --doc (the export holds {len(ids)} data.doc_id values)")
@@ -115,21 +133,57 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
     sentences = dataset_sentences(root, doc_id) if doc is not None else []
     if fmt == "brat":
         recs, notes = brat.to_records(ann, text, doc_id, str(source), sentences, default_modality, default_source_author,
-                                      default_stance_modality)
+                                      default_stance_modality, default_stance_evidence)
     else:
         recs, notes = labelstudio.to_records(tasks, text, doc_id, str(source), sentences, default_modality,
-                                             default_source_author, annotation_id, default_stance_modality)
+                                             default_source_author, annotation_id, default_stance_modality,
+                                             default_stance_evidence)
     if doc is None:
         notes.append(f"the dataset has no document {doc_id!r}: checked against the tool's text only; "
                      "add it with 'geostance contribute document'")
     return doc_id, recs, notes, text
 
 
+def readable_file(path: Path, what: str) -> str | None:
+    """Why ``path`` cannot be read as ``what``, or None when it can."""
+    if path.is_dir():
+        return f"{path} is a folder; expected {what}"
+    if not path.exists():
+        return f"{path}: no such file (expected {what})"
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        return f"{path}: cannot be read ({exc.strerror or exc})"
+    return None
+
+
+def writable_out(out: Path, force: bool) -> str | None:
+    """Why ``out`` cannot be written, or None. No folder is created and no file replaced unasked."""
+    if out.is_dir():
+        return f"--out {out} is a folder; expected the path of the JSONL file to write"
+    if out.exists() and not force:
+        return f"--out {out} exists; give --force to replace it"
+    parent = out.parent
+    if not parent.is_dir():
+        return f"--out {out}: the folder {parent} does not exist; create it first"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     root = args.dataset or paths.default_dataset_root()
+    problems = [readable_file(args.source, "the .ann file" if args.format == "brat" else "a Label Studio JSON export")]
+    if args.format == "brat" and problems[0] is None:
+        problems.append(readable_file(args.source.with_suffix(".txt"), "the document text beside the .ann (brat keeps it there)"))
+    problems.append(writable_out(args.out, args.force))
+    for problem in problems:
+        if problem is not None:
+            print(f"geostance import: {problem}", file=sys.stderr)
+            return 2
     try:
         doc_id, recs, notes, text = convert(args.format, args.source, args.doc, root, args.annotation_id,
-                                            args.default_modality, args.default_source_author, args.default_stance_modality)
+                                            args.default_modality, args.default_source_author, args.default_stance_modality,
+                                            args.default_stance_evidence)
     except InteropError as exc:
         print(f"geostance import: {exc}", file=sys.stderr)
         return 1
@@ -142,7 +196,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if report.warnings:
         print(report.render_text())
-    atomic.write_bytes(args.out, records.to_bytes(recs))
+    try:
+        atomic.write_bytes(args.out, records.to_bytes(recs))
+    except OSError as exc:
+        print(f"geostance import: {args.out} could not be written ({exc.strerror or exc}); nothing was written", file=sys.stderr)
+        return 2
     counts = ", ".join(f"{len(v)} {plural(k, len(v))}" for k, v in records.by_layer(recs).items())
     print(f"wrote {args.out}: {counts}")
     print(f"next: geostance contribute annotations {args.out} --doc {doc_id} --annotator ID")
