@@ -41,7 +41,8 @@ from pathlib import Path
 root, jobs, card = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "card"
 t = time.perf_counter()
 from geostance.hf import build as B
-B.features()  # imports datasets
+from geostance.hf import configs
+configs.features()  # imports datasets
 t_import = time.perf_counter() - t
 out = Path(tempfile.mkdtemp(prefix="bench-build-"))
 c0 = resource.getrusage(resource.RUSAGE_SELF); k0 = resource.getrusage(resource.RUSAGE_CHILDREN)

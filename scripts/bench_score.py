@@ -38,7 +38,7 @@ def main() -> int:
 
     from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-    from geostance.evaluation import score
+    from geostance.evaluation import scorers
     from geostance.contract.labels import STANCE_VIEW_LABELS
 
     labels = STANCE_VIEW_LABELS
@@ -54,9 +54,9 @@ def main() -> int:
     print(f"{args.n:,} synthetic stance predictions, {args.resamples:,} bootstrap resamples, seed {args.seed}")
 
     # ---- fast: geostance.evaluation.score
-    scorer = score.scorer_for("stance_classification", unit="item")
+    scorer = scorers.scorer_for("stance_classification", unit="item")
     t0 = time.perf_counter()
-    rep = score.score_rows(scorer, rows, pred, args.resamples, args.seed)
+    rep = scorers.score_rows(scorer, rows, pred, args.resamples, args.seed)
     fast = time.perf_counter() - t0
     print(f"fast     geostance.evaluation.score.score_rows: {fast:.3f} s (label encoding, counting, {args.resamples:,} resamples, "
           "every measure and its interval)")

@@ -9,8 +9,12 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 from geostance.evaluation import baselines as B
+from geostance.evaluation import baseline_features
+from geostance.evaluation import baseline_models
+from geostance.evaluation import baseline_report
+from geostance.evaluation import protocols
 from geostance import cli
-from geostance.evaluation import score
+from geostance.evaluation import scorers
 from geostance.contract.labels import RELATION_VIEW_LABELS, STANCE_NONE, STANCE_VIEW_LABELS
 from geostance.core.paths import REPO_ROOT
 
@@ -26,29 +30,29 @@ def fixture_views() -> dict[str, list[dict]]:
 
 
 def test_registry_entries_are_complete() -> None:
-    assert list(B.REGISTRY) == ["majority", "stratified", "pair-lookup", "tfidf-lr", "tfidf-svm", "pair-features-lr",
+    assert list(baseline_models.REGISTRY) == ["majority", "stratified", "pair-lookup", "tfidf-lr", "tfidf-svm", "pair-features-lr",
                                 "token-features-lr"]
-    assert [n for n, b in B.REGISTRY.items() if b.trivial] == ["majority", "stratified", "pair-lookup"]
-    for name, b in B.REGISTRY.items():
+    assert [n for n, b in baseline_models.REGISTRY.items() if b.trivial] == ["majority", "stratified", "pair-lookup"]
+    for name, b in baseline_models.REGISTRY.items():
         assert b.name == name and b.description and "\n" not in b.description
-        assert b.views and set(b.views) <= set(B.VIEWS)
-        assert isinstance(B.make(name), Pipeline)
+        assert b.views and set(b.views) <= set(baseline_models.VIEWS)
+        assert isinstance(baseline_models.make(name), Pipeline)
     # every view has a majority and a stratified baseline and at least one learned one; every pair view pair-lookup
-    for v in B.VIEWS:
-        names = [b.name for b in B.for_view(v)]
-        assert names[:2] == ["majority", "stratified"] and any(not B.REGISTRY[n].trivial for n in names)
+    for v in baseline_models.VIEWS:
+        names = [b.name for b in baseline_models.for_view(v)]
+        assert names[:2] == ["majority", "stratified"] and any(not baseline_models.REGISTRY[n].trivial for n in names)
         assert ("pair-lookup" in names) == (v != "ner")
 
 
 def test_hyperparameters_live_in_the_registry() -> None:
     for name in ("tfidf-lr", "tfidf-svm", "pair-features-lr", "token-features-lr"):
-        p = B.REGISTRY[name].params
-        clf = B.make(name).named_steps["classifier"]
+        p = baseline_models.REGISTRY[name].params
+        clf = baseline_models.make(name).named_steps["classifier"]
         assert (clf.C, clf.class_weight, clf.max_iter) == (p["C"], p["class_weight"], p["max_iter"])
-    words, chars = B.make("tfidf-lr").named_steps["tfidf"].transformer_list
-    assert words[1].ngram_range == tuple(B.REGISTRY["tfidf-lr"].params["word_ngrams"])
-    assert chars[1].ngram_range == tuple(B.REGISTRY["tfidf-lr"].params["char_ngrams"])
-    assert B.make("stratified", seed=7).named_steps["classifier"].random_state == 7
+    words, chars = baseline_models.make("tfidf-lr").named_steps["tfidf"].transformer_list
+    assert words[1].ngram_range == tuple(baseline_models.REGISTRY["tfidf-lr"].params["word_ngrams"])
+    assert chars[1].ngram_range == tuple(baseline_models.REGISTRY["tfidf-lr"].params["char_ngrams"])
+    assert baseline_models.make("stratified", seed=7).named_steps["classifier"].random_state == 7
 
 
 # ------------------------------------------------------------ features
@@ -57,15 +61,15 @@ def test_hyperparameters_live_in_the_registry() -> None:
 def test_pair_features_mark_and_describe_the_pair() -> None:
     r = fixture_views()["stance_classification"][0]  # s2: China (holder) -> Russia (target)
     assert r["holder_name"] == "China" and r["target_name"] == "Russia"
-    assert B.marked_text([r])[0].startswith("astart China aend has openly come out in support of bstart Russia bend")
-    f = B.pair_features([r])[0]
+    assert baseline_features.marked_text([r])[0].startswith("astart China aend has openly come out in support of bstart Russia bend")
+    f = baseline_features.pair_features([r])[0]
     # 7 words between "China" and "Russia": has openly come out in support of
     assert f["distance=6-10"] == 1.0 and f["order=a<b"] == 1.0 and f["between=support"] == 1.0
     assert f["a_type=GPE"] == f["b_type=GPE"] == f["types=GPE>GPE"] == 1.0
 
 
 def test_token_features() -> None:
-    f = B.token_features([(("the", "U.S.", "said"), 1)])[0]
+    f = baseline_features.token_features([(("the", "U.S.", "said"), 1)])[0]
     assert f["w=u.s."] == f["upper"] == f["prev=the"] == f["next=said"] == 1.0
     assert f["shape=X.X."] == 1.0
 
@@ -89,12 +93,12 @@ def test_pair_lookup_remembers_pairs_across_sentence_folds_but_not_pair_folds() 
     rows = [_row("A", "B", 0, 0, "FAVOR"), _row("A", "B", 0, 1, "FAVOR"), _row("A", "C", 1, 0, "NONE"),
             _row("A", "C", 1, 1, "NONE"), _row("C", "B", 2, 2, "NONE"), _row("B", "C", 2, 2, "AGAINST"),
             _row("D", "E", 3, 0, "NONE"), _row("D", "E", 3, 1, "NONE")]
-    by_sentence, _, _ = B.cross_validate("pair-lookup", "stance_classification", rows, column="sentence_fold")
-    by_pair, _, _ = B.cross_validate("pair-lookup", "stance_classification", rows, column="fold")
+    by_sentence, _, _ = protocols.cross_validate("pair-lookup", "stance_classification", rows, column="sentence_fold")
+    by_pair, _, _ = protocols.cross_validate("pair-lookup", "stance_classification", rows, column="fold")
     assert by_sentence == ["FAVOR", "FAVOR"] + ["NONE"] * 6
     assert by_pair == ["NONE"] * 8
     # ties among a pair's labels go to the first name; the none label never wins when another exists
-    m = B.PairLookup().fit([_row("X", "Y", 0, 0, "")] * 3, ["AGAINST", "FAVOR"] + [STANCE_NONE])
+    m = baseline_models.PairLookup().fit([_row("X", "Y", 0, 0, "")] * 3, ["AGAINST", "FAVOR"] + [STANCE_NONE])
     assert m.predict([_row("x", "y", 0, 0, "")]) == ["AGAINST"]
 
 
@@ -104,7 +108,7 @@ def test_relation_pair_lookup_keys_mentions_by_their_entity() -> None:
         return {"head_text": head, "head_entity_name": ent, "tail_text": "Kyiv", "tail_entity_name": "Ukraine",
                 "label": label}
 
-    m = B.PairLookup().fit([rel("Moscow", "Russia", "SUPPORT"), rel("it", "Russia", "NO_RELATION")],
+    m = baseline_models.PairLookup().fit([rel("Moscow", "Russia", "SUPPORT"), rel("it", "Russia", "NO_RELATION")],
                            ["SUPPORT", "NO_RELATION"])
     assert m.predict([rel("it", "Russia", "?"), rel("Paris", "France", "?")]) == ["SUPPORT", "NO_RELATION"]
 
@@ -118,23 +122,23 @@ def test_predictions_are_out_of_fold() -> None:
     base = fixture_views()["relation_classification"]
     rows = [dict(r, label=RELATION_VIEW_LABELS[r["fold"]]) for r in base]
     for name in ("majority", "pair-lookup", "tfidf-lr", "pair-features-lr"):
-        preds, _, _ = B.cross_validate(name, "relation_classification", rows)
+        preds, _, _ = protocols.cross_validate(name, "relation_classification", rows)
         assert all(p != r["label"] for p, r in zip(preds, rows)), name
 
 
 def test_single_label_training_folds_fall_back_and_say_so() -> None:
     rows = [dict(r, label="NONE" if r["fold"] else "FAVOR") for r in fixture_views()["stance_classification"]]
-    preds, _, notes = B.cross_validate("tfidf-lr", "stance_classification", rows)
+    preds, _, notes = protocols.cross_validate("tfidf-lr", "stance_classification", rows)
     assert notes == ["fold 0: the training folds have the single label 'NONE'; predicted it"]
     assert all(p == "NONE" for p, r in zip(preds, rows) if r["fold"] == 0)
 
 
 def test_fixture_views_all_baselines_give_valid_predictions() -> None:
     views = fixture_views()
-    outcomes = B.evaluate(views, resamples=50)
+    outcomes = protocols.evaluate(views, resamples=50)
     # the fixture rows have one fold column: pair views are evaluated on it ("pair"), ner on sentence folds
     assert [(o.view, o.protocol, o.baseline) for o in outcomes] == [
-        (v, "sentence" if v == "ner" else "pair", b.name) for v in views for b in B.for_view(v)]
+        (v, "sentence" if v == "ner" else "pair", b.name) for v in views for b in baseline_models.for_view(v)]
     for o in outcomes:
         rows = views[o.view]
         assert len(o.predictions) == len(rows)
@@ -143,7 +147,7 @@ def test_fixture_views_all_baselines_give_valid_predictions() -> None:
         elif o.view == "ner":
             assert [len(p) for p in o.predictions] == [len(r["tokens"]) for r in rows]
         # the report is the score of these predictions
-        again = score.score_rows(score.scorer_for(o.view), rows, o.predictions, 50)
+        again = scorers.score_rows(scorers.scorer_for(o.view), rows, o.predictions, 50)
         assert again.as_dict() == o.report.as_dict()
 
 
@@ -151,11 +155,11 @@ def test_results_are_deterministic() -> None:
     views = fixture_views()
 
     def results() -> dict:
-        outcomes = B.evaluate(views, resamples=100)
-        return B.results_json(outcomes, views, {"x": "0"}, 100, 0, B.paired_tests(outcomes, views, 200), 200, "0" * 64)
+        outcomes = protocols.evaluate(views, resamples=100)
+        return baseline_report.results_json(outcomes, views, {"x": "0"}, 100, 0, protocols.paired_tests(outcomes, views, 200), 200, "0" * 64)
 
     a, b = results(), results()
-    assert B.dumps_json(a) == B.dumps_json(b)
+    assert baseline_report.dumps_json(a) == baseline_report.dumps_json(b)
     def keys(x: object) -> set[str]:
         if isinstance(x, dict):
             return set(x) | {k for v in x.values() for k in keys(v)}
@@ -169,18 +173,18 @@ def test_results_are_deterministic() -> None:
 
 def test_every_learned_baseline_is_tested_against_majority_and_pair_lookup() -> None:
     views = fixture_views()
-    outcomes = B.evaluate(views, resamples=20)
-    tests = B.paired_tests(outcomes, views, 500)
-    learned = {(o.view, o.protocol, o.baseline) for o in outcomes if not B.REGISTRY[o.baseline].trivial}
+    outcomes = protocols.evaluate(views, resamples=20)
+    tests = protocols.paired_tests(outcomes, views, 500)
+    learned = {(o.view, o.protocol, o.baseline) for o in outcomes if not baseline_models.REGISTRY[o.baseline].trivial}
     assert set(tests) == learned
     for (view, _, name), t in tests.items():
         assert set(t) == ({"majority"} if view == "ner" else {"majority", "pair-lookup"})
         for ref, cs in t.items():
-            assert [c.measure for c in cs] == list(score.scorer_for(view).headline)
+            assert [c.measure for c in cs] == list(scorers.scorer_for(view).headline)
             # the comparison is of these two systems' predictions
             a = next(o for o in outcomes if (o.view, o.baseline) == (view, name))
             b = next(o for o in outcomes if (o.view, o.baseline) == (view, ref))
-            first = score.paired_test(score.scorer_for(view), views[view], a.predictions, b.predictions, 500)
+            first = scorers.paired_test(scorers.scorer_for(view), views[view], a.predictions, b.predictions, 500)
             assert [c.as_dict() for c in cs] == [c.as_dict() for c in first]
 
 
@@ -199,19 +203,19 @@ def _c(measure: str, a: float, b: float, p: float) -> dict:
 def test_verdict_says_plainly_which_baselines_beat_which() -> None:
     # not better: Δ > 0 but p = 0.15; and worse on accuracy at p = 0.004
     t = [_c("macro_f1", 0.298, 0.238, 0.15), _c("f_avg", 0.1, 0.0, 0.5), _c("accuracy", 0.85, 0.907, 0.004)]
-    (line,) = B.verdict(_res_with({"majority": t, "pair-lookup": t}))
+    (line,) = baseline_report.verdict(_res_with({"majority": t, "pair-lookup": t}))
     assert line.startswith("- `stance_classification`, pair-disjoint folds (headline), macro-F1: no learned baseline beats "
                            "`majority` or `pair-lookup` (0.250; pair-lookup has seen no test pair in training")
     assert "`x-lr` 0.298 (Δ +0.060, p = 0.150)" in line
     assert "on accuracy, `x-lr` is significantly worse than `majority` (0.900): `x-lr` 0.850 (p = 0.004)" in line
     # better than majority (p = 0.01), not than pair-lookup
     good = [_c("macro_f1", 0.4, 0.238, 0.01), _c("f_avg", 0.1, 0.0, 0.5), _c("accuracy", 0.9, 0.9, 1.0)]
-    (line,) = B.verdict(_res_with({"majority": good, "pair-lookup": t}))
+    (line,) = baseline_report.verdict(_res_with({"majority": good, "pair-lookup": t}))
     assert "every learned baseline beats `majority` (0.250) at p < 0.05: `x-lr` 0.400 (Δ +0.162, p = 0.010)" in line
     assert "no learned baseline beats `pair-lookup` (0.250) at p < 0.05" in line
     # an undefined measure is not compared, and said so
     und = [dict(_c("macro_f1", 0.3, 0.2, 0.5), delta=None, delta_ci95=None, p_value=None, undefined="the measure is undefined for system B")]
-    (line,) = B.verdict(_res_with({"majority": und, "pair-lookup": und}))
+    (line,) = baseline_report.verdict(_res_with({"majority": und, "pair-lookup": und}))
     assert "(not compared: the measure is undefined for system B)" in line
 
 
@@ -232,7 +236,7 @@ def test_pair_lookup_under_sentence_folds_is_what_pair_folds_remove() -> None:
 
 
 def _card(path: Path) -> None:
-    path.write_text(f"# Card\n\nintro\n\n{B.CARD_BEGIN}\nold table\n{B.CARD_END}\n\n<!-- gen:leaderboard -->\nold\n"
+    path.write_text(f"# Card\n\nintro\n\n{baseline_report.CARD_BEGIN}\nold table\n{baseline_report.CARD_END}\n\n<!-- gen:leaderboard -->\nold\n"
                     "<!-- /gen:leaderboard -->\n\nrest\n", encoding="utf-8")
 
 
@@ -265,12 +269,12 @@ def test_cli_writes_consistent_outputs(synthetic_run: dict, capsys: pytest.Captu
     assert B.summary(out) in printed  # the tables as printed, re-read from the written files
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert res["bootstrap_resamples"] == 100 and res["seed"] == 0 and res["paired_tests"]["resamples"] == 200
-    assert res["views"]["relation_classification"]["metric_variants"] == score.scorer_for("relation_classification").variants()
+    assert res["views"]["relation_classification"]["metric_variants"] == scorers.scorer_for("relation_classification").variants()
     timings = json.loads((out / "timings.json").read_text(encoding="utf-8"))
     results_md = (out / "RESULTS.md").read_text(encoding="utf-8")
     assert "fit time" not in results_md and "seconds" not in results_md  # no timing in a committed file
     card_text = card.read_text(encoding="utf-8")
-    assert card_text.startswith("# Card\n\nintro\n\n" + B.CARD_BEGIN) and card_text.endswith("<!-- /gen:leaderboard -->\n\nrest\n")
+    assert card_text.startswith("# Card\n\nintro\n\n" + baseline_report.CARD_BEGIN) and card_text.endswith("<!-- /gen:leaderboard -->\n\nrest\n")
     assert "old table" not in card_text and "\nold\n" not in card_text
     assert "Where the learned baselines beat the trivial ones" in card_text
     four_docs = False
@@ -280,19 +284,19 @@ def test_cli_writes_consistent_outputs(synthetic_run: dict, capsys: pytest.Captu
         for protocol, pe in entry["protocols"].items():
             for name, b in pe["baselines"].items():
                 # each score of results.json appears in RESULTS.md's and the card's row of that baseline
-                cells = [B._ci_text(b["scores"][m]) for m in score.scorer_for(view).headline]
+                cells = [baseline_report._ci_text(b["scores"][m]) for m in scorers.scorer_for(view).headline]
                 md_rows = [l for l in results_md.splitlines() if l.startswith(f"| {name} |")]
                 assert any(all(c in l for c in cells) for l in md_rows), (view, protocol, name)
                 assert any(all(c in l for c in cells) for l in card_text.splitlines() if l.startswith(f"| {name} |"))
-                assert (out / B.prediction_path(protocol, view, name)).is_file()
+                assert (out / protocols.prediction_path(protocol, view, name)).is_file()
                 assert isinstance(timings["fit_seconds"][view][protocol][name], float)
                 if protocol == entry["headline_protocol"]:
-                    png = out / "plots" / B.plot_name(view, name)
+                    png = out / "plots" / baseline_report.plot_name(view, name)
                     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert four_docs
 
     # the saved predictions score to the figures in results.json
-    p = out / B.prediction_path("pair", "stance_classification", "pair-features-lr")
+    p = out / protocols.prediction_path("pair", "stance_classification", "pair-features-lr")
     assert cli.main(["score", "stance_classification", str(p), "--dataset", str(synthetic_run["root"]), "--resamples",
                      "100", "--format", "json"]) == 0
     scored = json.loads(capsys.readouterr().out)
@@ -307,7 +311,7 @@ def test_check_passes_then_fails_on_any_altered_output(synthetic_run: dict, caps
     check = synthetic_run["args"] + ["--check"]
     capsys.readouterr()
     assert cli.main(check) == 0, capsys.readouterr().err
-    pred = out / B.prediction_path("pair", "stance_classification", "pair-features-lr")
+    pred = out / protocols.prediction_path("pair", "stance_classification", "pair-features-lr")
     entry = next((lb / "entries").glob("stance_classification--pair--*.json"))
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     res["views"]["ner"]["protocols"]["sentence"]["baselines"]["majority"]["scores"]["micro_f1"]["value"] = 0.5
@@ -315,7 +319,7 @@ def test_check_passes_then_fails_on_any_altered_output(synthetic_run: dict, caps
     edits = {
         pred: "".join(json.dumps({"id": i, "label": "FAVOR"}) + "\n" for i in ids),  # all FAVOR
         out / "RESULTS.md": (out / "RESULTS.md").read_text(encoding="utf-8").replace("0.", "1.", 1),
-        out / "results.json": B.dumps_json(res),
+        out / "results.json": baseline_report.dumps_json(res),
         next((out / "plots").glob("*.png")): "not a plot",
         entry: entry.read_text(encoding="utf-8").replace('"value": ', '"value": 1', 1),
         lb / "README.md": "edited\n",
@@ -379,7 +383,7 @@ def test_a_second_run_writes_the_same_bytes_and_removes_stale_files(synthetic_ru
 def test_cli_list_and_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["baselines", "--list"]) == 0
     out = capsys.readouterr().out
-    assert all(name in out for name in B.REGISTRY) and "pair-lookup  (trivial;" in out
+    assert all(name in out for name in baseline_models.REGISTRY) and "pair-lookup  (trivial;" in out
     assert cli.main(["baselines", "--only", "nope"]) == 2
     assert "unknown baseline 'nope'" in capsys.readouterr().err
 
@@ -389,18 +393,18 @@ def test_card_block_is_the_block_geostance_card_would_write(tmp_path: Path) -> N
     from geostance.hf import card
 
     views = fixture_views()
-    outcomes = B.evaluate(views, ["majority", "pair-lookup", "tfidf-lr"], resamples=20)
-    res = B.results_json(outcomes, views, {}, 20, 0, B.paired_tests(outcomes, views, 50), 50, "0" * 64)
-    (tmp_path / "results.json").write_text(B.dumps_json(res), encoding="utf-8")
-    text = f"# Card\n\n{B.CARD_BEGIN}\nold\n{B.CARD_END}\n"
-    assert card.block_names(text) == [B.CARD_BLOCK]
-    assert card.fill(text, {B.CARD_BLOCK: B.card_block(tmp_path / "results.json")}) == B.update_card(text, res)
-    assert B.card_block(tmp_path / "missing.json") == "No baseline results yet: run `geostance baselines`.\n"
+    outcomes = protocols.evaluate(views, ["majority", "pair-lookup", "tfidf-lr"], resamples=20)
+    res = baseline_report.results_json(outcomes, views, {}, 20, 0, protocols.paired_tests(outcomes, views, 50), 50, "0" * 64)
+    (tmp_path / "results.json").write_text(baseline_report.dumps_json(res), encoding="utf-8")
+    text = f"# Card\n\n{baseline_report.CARD_BEGIN}\nold\n{baseline_report.CARD_END}\n"
+    assert card.block_names(text) == [baseline_report.CARD_BLOCK]
+    assert card.fill(text, {baseline_report.CARD_BLOCK: baseline_report.card_block(tmp_path / "results.json")}) == baseline_report.update_card(text, res)
+    assert baseline_report.card_block(tmp_path / "missing.json") == "No baseline results yet: run `geostance baselines`.\n"
 
 
 def test_update_card_refuses_a_card_without_markers() -> None:
     with pytest.raises(ValueError, match="no results block"):
-        B.update_card("# Card\n", {"protocol": "", "bootstrap_resamples": 1, "seed": 0, "views": {},
+        baseline_report.update_card("# Card\n", {"protocol": "", "bootstrap_resamples": 1, "seed": 0, "views": {},
                                    "paired_tests": {"resamples": 1}})
 
 
@@ -428,12 +432,12 @@ def test_a_view_whose_rows_fall_in_one_fold_is_reported_not_crashed() -> None:
     fold and leave-one-document-out one document, so only the sentence folds
     are used; with one sentence fold too, nothing is fitted and results say so."""
     rows = [_row("A", "B", 3, s, lab) for s, lab in ((0, "FAVOR"), (1, "NONE"), (2, "NONE"))]
-    assert B.protocols_for("stance_classification", rows) == ["sentence"]
+    assert protocols.protocols_for("stance_classification", rows) == ["sentence"]
     flat = [dict(r, sentence_fold=0) for r in rows]
     views = {"stance_classification": flat}
-    outcomes = B.evaluate(views, resamples=10)
+    outcomes = protocols.evaluate(views, resamples=10)
     assert outcomes == []
-    res = B.results_json(outcomes, views, {}, 10, 0, {}, 10, "0" * 64)
+    res = baseline_report.results_json(outcomes, views, {}, 10, 0, {}, 10, "0" * 64)
     assert res["views"]["stance_classification"]["note"].startswith("every row falls in one fold")
-    assert "every row falls in one fold" in B.results_markdown(res) and "every row falls in one fold" in B.card_table(
+    assert "every row falls in one fold" in baseline_report.results_markdown(res) and "every row falls in one fold" in baseline_report.card_table(
         dict(res, protocol="p", paired_tests={"resamples": 10}))

@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from geostance.hf import build as B
+from geostance.hf import configs
+from geostance.hf import manifest as hf_manifest
 from geostance.cli import main
 from geostance.core.paths import REPO_ROOT
 
@@ -42,7 +44,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> B.BuildResult:
 
 
 def read(out: Path, config: str) -> list[dict]:
-    return pq.read_table(out / B.data_file(config)).to_pylist()
+    return pq.read_table(out / configs.data_file(config)).to_pylist()
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -57,9 +59,9 @@ def copy_fixture(tmp: Path) -> Path:
 
 def test_outputs_and_row_counts(built):
     assert built.stats.rows == EXPECTED_ROWS
-    assert set(tree(built.out)) == {B.data_file(c) for c in B.CONFIGS} | {"README.md", "croissant.json", "MANIFEST.json"}
-    for c in B.CONFIGS:
-        assert pq.ParquetFile(built.out / B.data_file(c)).metadata.num_rows == EXPECTED_ROWS[c]
+    assert set(tree(built.out)) == {configs.data_file(c) for c in configs.CONFIGS} | {"README.md", "croissant.json", "MANIFEST.json"}
+    for c in configs.CONFIGS:
+        assert pq.ParquetFile(built.out / configs.data_file(c)).metadata.num_rows == EXPECTED_ROWS[c]
 
 
 def test_building_twice_gives_identical_bytes(built, tmp_path):
@@ -70,7 +72,7 @@ def test_building_twice_gives_identical_bytes(built, tmp_path):
 
 def test_row_groups_have_the_fixed_size(tmp_path):
     res = B.build(FIXTURE, tmp_path, CARD, row_group_size=7)
-    md = pq.ParquetFile(tmp_path / B.data_file("raw_annotations")).metadata
+    md = pq.ParquetFile(tmp_path / configs.data_file("raw_annotations")).metadata
     n = EXPECTED_ROWS["raw_annotations"]
     assert [md.row_group(i).num_rows for i in range(md.num_row_groups)] == [7] * (n // 7) + [n % 7]
     # the rows themselves do not depend on the row-group size
@@ -78,9 +80,9 @@ def test_row_groups_have_the_fixed_size(tmp_path):
 
 
 def test_parquet_writer_settings_and_embedded_features(built):
-    feats = B.features()
-    for c in B.CONFIGS:
-        f = pq.ParquetFile(built.out / B.data_file(c))
+    feats = configs.features()
+    for c in configs.CONFIGS:
+        f = pq.ParquetFile(built.out / configs.data_file(c))
         assert f.metadata.created_by == f"parquet-cpp-arrow version {version('pyarrow')}"
         assert f.metadata.row_group(0).column(0).compression == "ZSTD"
         hf = json.loads(f.schema_arrow.metadata[b"huggingface"])
@@ -90,12 +92,12 @@ def test_parquet_writer_settings_and_embedded_features(built):
 def test_manifest_records_every_file_and_the_versions(built):
     m = json.loads((built.out / "MANIFEST.json").read_text())
     listed = {f["path"]: f for f in m["files"]}
-    assert set(listed) == {B.data_file(c) for c in B.CONFIGS} | {"README.md", "croissant.json"}
+    assert set(listed) == {configs.data_file(c) for c in configs.CONFIGS} | {"README.md", "croissant.json"}
     for path, f in listed.items():
         data = (built.out / path).read_bytes()
         assert f["sha256"] == hashlib.sha256(data).hexdigest() and f["bytes"] == len(data)
-    for c in B.CONFIGS:
-        assert listed[B.data_file(c)]["rows"] == EXPECTED_ROWS[c]
+    for c in configs.CONFIGS:
+        assert listed[configs.data_file(c)]["rows"] == EXPECTED_ROWS[c]
     assert m["versions"]["pyarrow"] == version("pyarrow") and m["versions"]["datasets"] == version("datasets")
     pins = (REPO_ROOT / "pyproject.toml").read_text()
     assert f'"pyarrow=={version("pyarrow")}"' in pins and f'"datasets=={version("datasets")}"' in pins
@@ -106,19 +108,19 @@ def test_manifest_records_every_file_and_the_versions(built):
     # source_files recomputes without building (as geostance baselines does for its entries)
     listing = "".join(f"{s['sha256']}  {s['path']}\n" for s in m["sources"])
     assert m["dataset_version"] == hashlib.sha256(listing.encode()).hexdigest()
-    assert [(s["path"], s["sha256"]) for s in m["sources"]] == B.source_files(FIXTURE)
-    assert B.dataset_version(B.source_files(FIXTURE)) == m["dataset_version"]
+    assert [(s["path"], s["sha256"]) for s in m["sources"]] == hf_manifest.source_files(FIXTURE)
+    assert hf_manifest.dataset_version(hf_manifest.source_files(FIXTURE)) == m["dataset_version"]
 
 
 def test_dataset_version_changes_with_any_source_and_nothing_else(tmp_path):
     root = copy_fixture(tmp_path)
-    v0 = B.dataset_version(B.source_files(root))
+    v0 = hf_manifest.dataset_version(hf_manifest.source_files(root))
     (root / "README.md").write_text("a card\n", encoding="utf-8")  # not a source
-    assert B.dataset_version(B.source_files(root)) == v0
+    assert hf_manifest.dataset_version(hf_manifest.source_files(root)) == v0
     gold = root / "annotations/gold/fixture-alpha.jsonl"
     lines = gold.read_bytes().splitlines(keepends=True)
     gold.write_bytes(b"".join(lines[:-1]))  # the last record (a relation) removed
-    assert B.dataset_version(B.source_files(root)) != v0
+    assert hf_manifest.dataset_version(hf_manifest.source_files(root)) != v0
 
 
 def test_layer_configs_content(built):
@@ -127,7 +129,7 @@ def test_layer_configs_content(built):
     assert docs[0]["text"] == (FIXTURE / "documents/fixture-alpha.txt").read_text(encoding="utf-8")
     assert docs[0]["sha256"] == hashlib.sha256((FIXTURE / "documents/fixture-alpha.txt").read_bytes()).hexdigest()
     assert docs[0]["source"]["publisher"] is None and docs[0]["rights"]["annotations_license"] == "CC-BY-4.0"
-    feats = B.features()
+    feats = configs.features()
     mentions = read(built.out, "mentions")
     m5 = next(m for m in mentions if (m["doc_id"], m["mention_id"]) == ("fixture-alpha", "m5"))
     assert (m5["text"], m5["sentence_id"], feats["mentions"]["type"].int2str(m5["type"])) == ("Freedonian", "s2", "GPE")
@@ -144,7 +146,7 @@ def test_layer_configs_content(built):
 
 
 def test_raw_annotations_make_disagreement_queryable(built):
-    feats = B.features()["raw_annotations"]
+    feats = configs.features()["raw_annotations"]
     rows = read(built.out, "raw_annotations")
     label = feats["stance_label"].int2str
     stance = {}
@@ -214,7 +216,7 @@ def test_cli_build_and_check(tmp_path, capsys):
     assert main(["build", str(FIXTURE), "--out", str(out), "--card", str(CARD), "--check"]) == 0
     assert "up to date" in capsys.readouterr().out
 
-    p = out / B.data_file("ner")
+    p = out / configs.data_file("ner")
     p.write_bytes(p.read_bytes()[:-9] + b"0" + p.read_bytes()[-8:])
     stray = out / "data" / "old" / "test.parquet"
     stray.parent.mkdir(parents=True)
@@ -223,7 +225,7 @@ def test_cli_build_and_check(tmp_path, capsys):
     assert main(["build", str(FIXTURE), "--out", str(out), "--card", str(CARD), "--check"]) == 1
     err = capsys.readouterr().err
     assert "3 file(s) differ" in err
-    for rel in (B.data_file("ner"), "croissant.json", "data/old/test.parquet"):
+    for rel in (configs.data_file("ner"), "croissant.json", "data/old/test.parquet"):
         assert f"  {rel}\n" in err
 
 

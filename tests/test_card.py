@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from geostance.hf import build as B, card
+from geostance.hf import configs
+from geostance.hf import rows as hf_rows
 from geostance.contract.labels import RELATION_TYPES, STANCE_VIEW_LABELS
 from geostance.core.paths import REPO_ROOT
 
@@ -55,7 +57,7 @@ def test_card_md_has_every_block_and_no_placeholder():
     assert card.placeholders(text) == []
     names = card.block_names(text)
     assert len(names) == len(set(names))
-    assert set(names) == set(card.blocks(B.Stats(), FIXTURE))
+    assert set(names) == set(card.blocks(hf_rows.Stats(), FIXTURE)) | set(card.KEPT)
 
 
 def prose(text: str) -> str:
@@ -96,19 +98,19 @@ def test_readme_front_matter_declares_configs_features_and_splits(built):
     assert meta["license"] == "cc-by-4.0" and meta["language"] == ["en"] and meta["pretty_name"] == "geostance"
     assert meta["size_categories"] == ["n<1K"]  # the largest config, raw_annotations, has 129 rows
     # the fixture is of schema 1.0: stance_modality has no rows, and datasets cannot load an empty split
-    declared = [c for c in B.CONFIGS if built.stats.rows[c]]
-    assert "stance_modality" not in declared and len(declared) == len(B.CONFIGS) - 1
+    declared = [c for c in configs.CONFIGS if built.stats.rows[c]]
+    assert "stance_modality" not in declared and len(declared) == len(configs.CONFIGS) - 1
     assert [c["config_name"] for c in meta["configs"]] == declared
-    assert [c["config_name"] for c in meta["configs"] if c.get("default")] == [B.DEFAULT_CONFIG]
+    assert [c["config_name"] for c in meta["configs"] if c.get("default")] == [configs.DEFAULT_CONFIG]
     for c in meta["configs"]:
-        assert c["data_files"] == [{"split": "test", "path": B.data_file(c["config_name"])}]
+        assert c["data_files"] == [{"split": "test", "path": configs.data_file(c["config_name"])}]
     infos = {i["config_name"]: i for i in meta["dataset_info"]}
     assert list(infos) == declared
     for c in declared:
         (split,) = infos[c]["splits"]
         assert split["name"] == "test"
-        assert split["num_examples"] == pq.ParquetFile(built.out / B.data_file(c)).metadata.num_rows
-        assert split["num_bytes"] > 0 and infos[c]["download_size"] == (built.out / B.data_file(c)).stat().st_size
+        assert split["num_examples"] == pq.ParquetFile(built.out / configs.data_file(c)).metadata.num_rows
+        assert split["num_bytes"] > 0 and infos[c]["download_size"] == (built.out / configs.data_file(c)).stat().st_size
     label = next(f for f in infos["stance_classification"]["features"] if f["name"] == "label")
     assert list(label["dtype"]["class_label"]["names"].values()) == list(STANCE_VIEW_LABELS)
 
@@ -121,10 +123,10 @@ def test_readme_features_read_back_by_datasets(built):
 
     data = DatasetCard.load(built.out / "README.md").data
     infos = DatasetInfosDict.from_dataset_card_data(data)
-    configs = MetadataConfigs.from_dataset_card_data(data)
-    assert set(configs) == {c for c in B.CONFIGS if built.stats.rows[c]}
-    feats = B.features()
-    for c in configs:
+    declared = MetadataConfigs.from_dataset_card_data(data)
+    assert set(declared) == {c for c in configs.CONFIGS if built.stats.rows[c]}
+    feats = configs.features()
+    for c in declared:
         assert infos[c].features == feats[c]
     assert infos["relations"].features["type"].names == list(RELATION_TYPES)
 
@@ -154,7 +156,7 @@ def test_readme_refuses_a_card_with_placeholders(built, tmp_path):
     bad = tmp_path / "CARD.md"
     bad.write_text(CARD.read_text(encoding="utf-8").replace("### Motivation\n", "### Motivation\n\n[More Information Needed]\n"))
     with pytest.raises(card.CardError, match="placeholder"):
-        card.readme(built.stats, {B.data_file(c): {"bytes": 1} for c in B.CONFIGS}, bad, FIXTURE)
+        card.readme(built.stats, {configs.data_file(c): {"bytes": 1} for c in configs.CONFIGS}, bad, FIXTURE)
 
 
 def test_card_md_is_fresh():
@@ -185,19 +187,25 @@ def test_gold_agreement_block_scores_each_raw_pass_against_gold(tmp_path):
     assert "`llm-2` vs gold" in md
 
 
-def test_baselines_block_without_results_is_what_baselines_gives(tmp_path):
-    # card.py answers without importing geostance.evaluation.baselines (scikit-learn) when there is no results.json;
-    # its text must stay the one geostance.evaluation.baselines.card_block gives for a missing file
-    from geostance.evaluation import baselines
+def test_fill_keeps_the_blocks_other_verbs_write():
+    text = "<!-- gen:a -->\nold a\n<!-- /gen:a -->\n<!-- gen:baselines -->\nresults table\n<!-- /gen:baselines -->\n"
+    out = card.fill(text, {"a": "new a"}, keep=card.KEPT)
+    assert out == "<!-- gen:a -->\nnew a\n<!-- /gen:a -->\n<!-- gen:baselines -->\nresults table\n<!-- /gen:baselines -->\n"
+    with pytest.raises(card.CardError, match="nothing generates: baselines"):
+        card.fill(text, {"a": "new a"})  # without keep, a block nobody fills is an error
 
-    root = tmp_path / "dataset"
-    root.mkdir()
-    assert card.baselines_block(root) == baselines.card_block(tmp_path / "baselines" / "results.json")
-    # with results beside the dataset folder, the block is baselines' table of them
-    results = REPO_ROOT / "baselines" / "results.json"
-    if results.is_file():
-        assert card.baselines_block(REPO_ROOT / "dataset") == baselines.card_block(results)
-        assert card.baselines_block(REPO_ROOT / "dataset") != card.NO_BASELINES
+
+def test_refresh_leaves_baselines_and_leaderboard_blocks_to_their_verbs(built):
+    """The build does not compute the baselines' or the leaderboard's tables (that would make the
+    Hugging Face build depend on the evaluation code); it keeps what those verbs wrote."""
+    text = CARD.read_text(encoding="utf-8")
+    marked = card.BLOCK.sub(
+        lambda m: f"<!-- gen:{m.group('name')} -->\nkept {m.group('name')}\n<!-- /gen:{m.group('name')} -->"
+        if m.group("name") in card.KEPT else m.group(0), text)
+    out = card.refresh(marked, built.stats, FIXTURE)
+    for name in card.KEPT:
+        assert f"<!-- gen:{name} -->\nkept {name}\n<!-- /gen:{name} -->" in out
+    assert set(card.KEPT) <= set(card.block_names(out))
 
 
 def test_card_counts_stance_modality_of_a_1_1_build(tmp_path):
@@ -216,7 +224,7 @@ def test_card_counts_stance_modality_of_a_1_1_build(tmp_path):
     assert "`stance_modality`: 5 rows" in b["views"]
     assert "No rows in this build" not in b["layers"]  # every config has rows, so every config is declared
     meta = front_matter((tmp_path / "hf" / "README.md").read_text(encoding="utf-8"))
-    assert [c["config_name"] for c in meta["configs"]] == list(B.CONFIGS)
+    assert [c["config_name"] for c in meta["configs"]] == list(configs.CONFIGS)
 
 
 def test_card_puts_pair_disjoint_folds_first_and_says_where_baselines_fail() -> None:
@@ -227,10 +235,10 @@ def test_card_puts_pair_disjoint_folds_first_and_says_where_baselines_fail() -> 
     # the sentences come from baselines/results.json's paired tests, one per view and protocol
     import json
 
-    from geostance.evaluation import baselines
+    from geostance.evaluation import baseline_report
 
     res = json.loads((REPO_ROOT / "baselines" / "results.json").read_text(encoding="utf-8"))
-    said = baselines.verdict(res)
+    said = baseline_report.verdict(res)
     assert said and all(line in block for line in said)
     assert block.index("**stance_classification**, pair-disjoint folds, the headline protocol") < \
         block.index("**stance_classification**, sentence folds")

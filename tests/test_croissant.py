@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from geostance.hf import build as B
+from geostance.hf import configs
 from geostance.core.paths import REPO_ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "build"
@@ -68,13 +69,13 @@ def test_structure_one_file_object_and_record_set_per_config(built):
     doc = json.loads((built.out / "croissant.json").read_text())
     assert doc["conformsTo"] == "http://mlcommons.org/croissant/1.0" and doc["@type"] == "sc:Dataset"
     files = {d["@id"]: d for d in doc["distribution"]}
-    assert set(files) == {B.data_file(c) for c in B.CONFIGS}
+    assert set(files) == {configs.data_file(c) for c in configs.CONFIGS}
     for rel, d in files.items():
         assert d["@type"] == "cr:FileObject" and d["encodingFormat"] == "application/x-parquet"
         assert d["sha256"] == hashlib.sha256((built.out / rel).read_bytes()).hexdigest()
     config_sets = [r for r in doc["recordSet"] if not r["@id"].startswith("labels/")]
-    assert [r["@id"] for r in config_sets] == list(B.CONFIGS)
-    feats = B.features()
+    assert [r["@id"] for r in config_sets] == list(configs.CONFIGS)
+    feats = configs.features()
     for r in config_sets:
         assert [f["name"] for f in r["field"]] == list(feats[r["@id"]])
     labels = next(r for r in doc["recordSet"] if r["@id"] == "labels/stance_view_label")
@@ -82,9 +83,9 @@ def test_structure_one_file_object_and_record_set_per_config(built):
 
 
 def test_mlcroissant_validates_and_reads_every_config_offline(built):
-    res = croissant(built.out / "croissant.json", "read", *B.CONFIGS)
+    res = croissant(built.out / "croissant.json", "read", *configs.CONFIGS)
     assert res["valid"], res
-    assert res["counts"] == {c: built.stats.rows[c] for c in B.CONFIGS}
+    assert res["counts"] == {c: built.stats.rows[c] for c in configs.CONFIGS}
 
 
 def test_a_wrong_hash_is_caught_when_records_are_read(built, tmp_path):
@@ -93,7 +94,7 @@ def test_a_wrong_hash_is_caught_when_records_are_read(built, tmp_path):
     copy = tmp_path / "hf"
     shutil.copytree(built.out, copy)
     doc = json.loads((copy / "croissant.json").read_text())
-    fo = next(d for d in doc["distribution"] if d["@id"] == B.data_file("entities"))
+    fo = next(d for d in doc["distribution"] if d["@id"] == configs.data_file("entities"))
     fo["sha256"] = "0" * 64
     (copy / "croissant.json").write_text(json.dumps(doc))
     res = croissant(copy / "croissant.json", "read", "entities")
@@ -117,7 +118,7 @@ def test_repository_croissant_validates_offline():
     res = croissant(path, "read", "stances", "ner")
     assert res["valid"], res
     rows = {f["path"]: f["rows"] for f in json.loads((path.parent / "MANIFEST.json").read_text())["files"] if "rows" in f}
-    assert res["counts"] == {c: rows[B.data_file(c)] for c in ("stances", "ner")}
+    assert res["counts"] == {c: rows[configs.data_file(c)] for c in ("stances", "ner")}
     for d in doc["distribution"]:
         assert d["sha256"] == hashlib.sha256((path.parent / d["contentUrl"]).read_bytes()).hexdigest()
 

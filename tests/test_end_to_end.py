@@ -20,7 +20,7 @@ import pytest
 
 from geostance.core import jsonl, paths
 from geostance.contract import records
-from geostance.hf.build import CONFIGS
+from geostance.hf.configs import CONFIGS
 from geostance.cli import main
 from geostance.validation.validator import validate
 
@@ -46,7 +46,7 @@ print(json.dumps(out, default=str))
 
 def declared(root: Path) -> list[str]:
     """The configs the card's YAML declares: those with rows (the manifest's counts)."""
-    from geostance.hf.build import data_file
+    from geostance.hf.configs import data_file
 
     rows = {f["path"]: f["rows"] for f in json.loads((root / "MANIFEST.json").read_text())["files"] if "rows" in f}
     return [c for c in CONFIGS if rows[data_file(c)]]

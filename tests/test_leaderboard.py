@@ -11,7 +11,9 @@ import jsonschema
 import pytest
 
 from geostance import cli
-from geostance.evaluation import leaderboard as L, score
+from geostance.evaluation import leaderboard as L
+from geostance.evaluation import reference
+from geostance.evaluation import scorers
 from geostance.core.paths import REPO_ROOT
 
 LB = REPO_ROOT / "leaderboard"
@@ -156,10 +158,10 @@ def test_add_scores_a_system_and_lists_it(board: Path, tmp_path: Path, capsys: p
     assert L.problems(e, "stance_classification--all-rows--my-llm.json") == []
     assert e["system"]["kind"] == "model" and e["protocol"]["name"] == "all-rows"
     # the metrics are geostance score's
-    gold = score.gold_views(REPO_ROOT / "dataset", ("stance_classification",))[0]["stance_classification"]
+    gold = reference.gold_views(REPO_ROOT / "dataset", ("stance_classification",))[0]["stance_classification"]
     from geostance.evaluation import predictions as P
 
-    rep = score.score_rows(score.scorer_for("stance_classification"), gold, P.load(preds, "stance_classification", gold), 200)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification"), gold, P.load(preds, "stance_classification", gold), 200)
     assert e["metrics"]["macro_f1"] == rep.as_dict()["scores"]["macro_f1"]
     # the predictions were outside the repository: a copy is kept beside the entries, hashed
     (pr,) = e["predictions"]

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from geostance.evaluation import lmeval, score
+from geostance.evaluation import lmeval
+from geostance.evaluation import reference
+from geostance.evaluation import scorers
 from geostance.contract.labels import RELATION_NONE, STANCE_NONE, STANCE_VIEW_LABELS
 from geostance.core.paths import REPO_ROOT
 
@@ -45,7 +47,7 @@ def test_the_harness_finds_and_loads_the_tasks(harness_run: dict) -> None:
     from lm_eval.tasks import get_task_dict
 
     tasks = get_task_dict(list(lmeval.TASKS), tm)
-    views, _ = score.gold_views(DATASET, tuple(lmeval.TASKS.values()))
+    views, _ = reference.gold_views(DATASET, tuple(lmeval.TASKS.values()))
     for name, view in lmeval.TASKS.items():
         t = tasks[name]
         docs = list(t.test_docs())
@@ -64,13 +66,13 @@ def _ll_choice(sample: dict) -> str:
 def test_a_dummy_model_run_end_to_end_is_scored_by_geostance(harness_run: dict) -> None:
     run = harness_run["run"]
     res, samples = run["results"], run["samples"]
-    views, _ = score.gold_views(DATASET, tuple(lmeval.TASKS.values()))
+    views, _ = reference.gold_views(DATASET, tuple(lmeval.TASKS.values()))
     # stance: recompute the prediction of each row from the logged log-likelihoods, then score it with geostance
     st = samples["geostance_stance"]
     assert len(st) == len(views["stance_classification"])
     pred = {s["doc"]["id"]: _ll_choice(s) for s in st}
     rows = views["stance_classification"]
-    rep = score.score_rows(score.scorer_for("stance_classification"), rows, [pred[r["id"]] for r in rows], 0)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification"), rows, [pred[r["id"]] for r in rows], 0)
     for metric, ours in (("macro_f1", "macro_f1"), ("f_avg", "f_avg"), ("acc", "accuracy")):
         assert res["geostance_stance"][f"{metric},none"] == pytest.approx(rep.scores[ours].value, abs=1e-12), metric
     # relation: the dummy model answers "lol" to every prompt: no type named, all NO_RELATION

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from geostance.hf import build as B
+from geostance.hf import configs
 from geostance.contract import labels
 from geostance.contract.labels import STANCE_MODALITIES
 from geostance.core.paths import REPO_ROOT
@@ -56,13 +57,13 @@ def check(path: Path, tmp: Path) -> dict:
     load an empty split) and compare features and row counts."""
     manifest = json.loads((path / "MANIFEST.json").read_text())
     rows = {f["path"]: f["rows"] for f in manifest["files"] if "rows" in f}
-    declared = [c for c in B.CONFIGS if rows[B.data_file(c)]]
+    declared = [c for c in configs.CONFIGS if rows[configs.data_file(c)]]
     res = load_all(path, declared, tmp)
     assert res.pop("imported_geostance") is False
-    feats = B.features()
+    feats = configs.features()
     for c in declared:
         assert res[c]["splits"] == ["test"]
-        assert res[c]["rows"] == rows[B.data_file(c)]
+        assert res[c]["rows"] == rows[configs.data_file(c)]
         assert res[c]["features"] == feats[c].to_dict(), c
     return res
 
@@ -77,7 +78,7 @@ def test_fresh_clone_of_the_fixture_build_loads_offline(tmp_path):
     res = check(clone, tmp_path)
     # ClassLabel names and nested sequences come back as declared
     st = res["stance_classification"]["features"]
-    assert st["label"]["names"] == B.features()["stance_classification"]["label"].names
+    assert st["label"]["names"] == configs.features()["stance_classification"]["label"].names
     assert st["holder_spans"]["_type"] == "List" and set(st["holder_spans"]["feature"]) == {"start", "end"}
     assert res["ner"]["features"]["tags"]["feature"]["_type"] == "ClassLabel"
     assert res["documents"]["first"]["doc_id"] == "fixture-alpha"
@@ -166,7 +167,7 @@ def test_a_stance_of_schema_1_0_loads_with_null_modality(tmp_path):
     B.build(clone, clone, CARD)
     import pyarrow.parquet as pq
 
-    stances = pq.read_table(clone / B.data_file("stances")).to_pylist()
+    stances = pq.read_table(clone / configs.data_file("stances")).to_pylist()
     assert stances and all(r["modality"] is None for r in stances)
-    raw = pq.read_table(clone / B.data_file("raw_annotations")).to_pylist()
+    raw = pq.read_table(clone / configs.data_file("raw_annotations")).to_pylist()
     assert all(r["stance_modality"] is None for r in raw)

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from geostance.hf import build as B, rehydrate as R
+from geostance.hf import configs
 from geostance.core import jsonl
 from geostance.cli import main
 from geostance.core.paths import REPO_ROOT
@@ -84,7 +85,7 @@ def test_a_document_without_text_builds_with_null_text_and_offsets(stripped, tmp
     assert res.stats.without_text == [DOC]
 
     def rows(out: Path, config: str) -> list[dict]:
-        return [r for r in pq.read_table(out / B.data_file(config)).to_pylist() if r["doc_id"] == DOC]
+        return [r for r in pq.read_table(out / configs.data_file(config)).to_pylist() if r["doc_id"] == DOC]
 
     assert rows(res.out, "documents")[0]["text"] is None
     assert rows(res.out, "documents")[0]["sha256"] == hashlib.sha256((FIXTURE / "documents" / f"{DOC}.txt").read_bytes()).hexdigest()

@@ -17,7 +17,11 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from geostance import cli
-from geostance.evaluation import score
+from geostance.evaluation import reference
+from geostance.evaluation import scorers
+from geostance.metrics import bootstrap
+from geostance.metrics import classification
+from geostance.metrics import exact_spans
 from geostance.contract.labels import (MENTION_TYPES, RELATION_NONE, RELATION_TYPES, RELATION_VIEW_LABELS, STANCE_LABELS, STANCE_NONE,
                               STANCE_VIEW_LABELS)
 
@@ -39,7 +43,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 
 def test_stance_gold_against_itself_is_perfect() -> None:
     g = rows("stance")
-    rep = score.score_rows(score.scorer_for("stance_classification", per_target=True), g, [r["label"] for r in g], 200)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification", per_target=True), g, [r["label"] for r in g], 200)
     for name in ("f_avg", "accuracy", "f_avg_per_target"):
         e = rep.scores[name]
         assert (e.value, e.low, e.high) == (1.0, 1.0, 1.0), name
@@ -54,7 +58,7 @@ def test_stance_gold_against_itself_is_perfect() -> None:
 
 def test_relation_gold_against_itself_is_perfect() -> None:
     g = rows("relation")
-    rep = score.score_rows(score.scorer_for("relation_classification"), g, [r["label"] for r in g], 200)
+    rep = scorers.score_rows(scorers.scorer_for("relation_classification"), g, [r["label"] for r in g], 200)
     for name in ("micro_f1", "micro_precision", "micro_recall"):
         assert rep.scores[name].value == 1.0 and rep.scores[name].low == 1.0
     # macro-F1 over the fixed set of 14 relation types: the fixture has 9 of them,
@@ -68,7 +72,7 @@ def test_relation_gold_against_itself_is_perfect() -> None:
 
 def test_ner_gold_against_itself_is_perfect() -> None:
     g = rows("ner")
-    rep = score.score_rows(score.scorer_for("ner"), g, [r["tags"] for r in g], 200)
+    rep = scorers.score_rows(scorers.scorer_for("ner"), g, [r["tags"] for r in g], 200)
     assert [rep.scores[k].value for k in ("micro_f1", "micro_precision", "micro_recall")] == [1.0, 1.0, 1.0]
     for t in MENTION_TYPES:  # every type occurs in the fixture
         assert rep.per_class[t]["f1"].value == 1.0
@@ -82,7 +86,7 @@ def test_all_none_stance_values_by_hand() -> None:
     # the fixture: 36 rows; NONE 20, AGAINST 12, FAVOR 3, NEUTRAL 1
     counts = {lab: sum(r["label"] == lab for r in g) for lab in STANCE_VIEW_LABELS}
     assert len(g) == 36 and [counts[lab] for lab in STANCE_VIEW_LABELS] == [3, 12, 1, 20]  # FAVOR, AGAINST, NEUTRAL, NONE
-    rep = score.score_rows(score.scorer_for("stance_classification"), g, [STANCE_NONE] * len(g), 0)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification"), g, [STANCE_NONE] * len(g), 0)
     # accuracy = 20 / 36
     assert rep.scores["accuracy"].value == pytest.approx(20 / 36, abs=1e-15)
     # NONE: P = 20/36, R = 20/20 = 1, F1 = 2*20 / (20 + 36) = 5/7
@@ -104,7 +108,7 @@ def test_all_no_relation_values_by_hand() -> None:
     g = rows("relation")
     # the fixture: 31 rows, 13 of them a relation (9 types), 18 NO_RELATION
     assert len(g) == 31 and sum(r["label"] != RELATION_NONE for r in g) == 13
-    rep = score.score_rows(score.scorer_for("relation_classification"), g, [RELATION_NONE] * len(g), 0)
+    rep = scorers.score_rows(scorers.scorer_for("relation_classification"), g, [RELATION_NONE] * len(g), 0)
     # guessed = 0: P is undefined (the TACRED scorer prints 1.0: named beside it);
     # correct = 0, gold = 13: R = 0; F1 = 2*0 / (0 + 13) = 0
     assert rep.scores["micro_precision"].value is None
@@ -117,14 +121,14 @@ def test_all_no_relation_values_by_hand() -> None:
     # direction ignored, same rules: nothing guessed: P undefined, R = 0, F1 = 0
     assert [rep.diagnostics[k].value for k in ("undirected_precision", "undirected_recall", "undirected_f1")] == [None, 0.0, 0.0]
     # and the tacred_micro function itself keeps the reference scorer's convention
-    cm = score.confusion_matrix(*[[RELATION_VIEW_LABELS.index(x) for x in xs] for xs in
+    cm = classification.confusion_matrix(*[[RELATION_VIEW_LABELS.index(x) for x in xs] for xs in
                                   ([r["label"] for r in g], [RELATION_NONE] * len(g))], len(RELATION_VIEW_LABELS))
-    assert [float(x) for x in score.tacred_micro(cm, RELATION_VIEW_LABELS.index(RELATION_NONE))] == [1.0, 0.0, 0.0]
+    assert [float(x) for x in classification.tacred_micro(cm, RELATION_VIEW_LABELS.index(RELATION_NONE))] == [1.0, 0.0, 0.0]
 
 
 def test_all_o_ner_values_by_hand() -> None:
     g = rows("ner")
-    rep = score.score_rows(score.scorer_for("ner"), g, [["O"] * len(r["tokens"]) for r in g], 0)
+    rep = scorers.score_rows(scorers.scorer_for("ner"), g, [["O"] * len(r["tokens"]) for r in g], 0)
     # 42 gold spans, none predicted: P undefined (conlleval prints 0), R = 0 / 42, F1 = 0
     assert sum(rep.per_class[t]["support"] for t in MENTION_TYPES) == 42
     assert [rep.scores[k].value for k in ("micro_precision", "micro_recall", "micro_f1")] == [None, 0.0, 0.0]
@@ -153,7 +157,7 @@ def test_stance_agrees_with_sklearn(seed: int) -> None:
     q = rng.choice(len(labels), n, p=rng.dirichlet(np.ones(len(labels)) * 0.5))
     gl, pl = [labels[i] for i in g], [labels[i] for i in q]
     rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": x} for i, x in enumerate(gl)]
-    rep = score.score_rows(score.scorer_for("stance_classification"), rs, pl, 0)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification"), rs, pl, 0)
     P, R, F, S = precision_recall_fscore_support(gl, pl, labels=list(labels), zero_division=0)
     for i, lab in enumerate(labels):
         c = rep.per_class[lab]
@@ -186,7 +190,7 @@ def test_relation_agrees_with_sklearn(seed: int) -> None:
     gl, pl = [labels[i] for i in g], [labels[i] for i in q]
     rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "head_mention_id": "a", "tail_mention_id": f"b{i}", "label": x}
           for i, x in enumerate(gl)]
-    rep = score.score_rows(score.scorer_for("relation_classification"), rs, pl, 0)
+    rep = scorers.score_rows(scorers.scorer_for("relation_classification"), rs, pl, 0)
     types = list(RELATION_TYPES)
     assert any(x != RELATION_NONE for x in pl)  # something guessed: sklearn's micro precision is defined alike
     P, R, F, _ = precision_recall_fscore_support(gl, pl, labels=types, average="micro", zero_division=0)
@@ -205,7 +209,7 @@ def test_confusion_matrix_agrees_with_sklearn() -> None:
 
     rng = np.random.default_rng(7)
     g, p = rng.integers(0, 5, 1000), rng.integers(0, 5, 1000)
-    assert (score.confusion_matrix(g, p, 5) == sk_cm(g, p, labels=range(5))).all()
+    assert (classification.confusion_matrix(g, p, 5) == sk_cm(g, p, labels=range(5))).all()
 
 
 # ------------------------------------------------------------ swapping gold and predictions
@@ -218,8 +222,8 @@ def test_swapping_gold_and_predictions_exchanges_precision_and_recall() -> None:
     pred = {json.loads(l)["id"]: json.loads(l)["label"] for l in (FIX / "stance_pred.jsonl").read_text().splitlines()}
     p = [pred[r["id"]] for r in g]
     swapped = [dict(r, label=pred[r["id"]]) for r in g]
-    a = score.score_rows(score.scorer_for("stance_classification"), g, p, 0)
-    b = score.score_rows(score.scorer_for("stance_classification"), swapped, [r["label"] for r in g], 0)
+    a = scorers.score_rows(scorers.scorer_for("stance_classification"), g, p, 0)
+    b = scorers.score_rows(scorers.scorer_for("stance_classification"), swapped, [r["label"] for r in g], 0)
     for lab in STANCE_VIEW_LABELS:
         for x, y in (("precision", "recall"), ("recall", "precision"), ("f1", "f1")):
             va, vb = a.per_class[lab][x].value, b.per_class[lab][y].value
@@ -232,8 +236,8 @@ def test_swapping_gold_and_predictions_exchanges_precision_and_recall() -> None:
 def test_swapping_relation_gold_and_predictions_exchanges_undefined_precision_and_recall() -> None:
     g = rows("relation")
     none = [RELATION_NONE] * len(g)
-    a = score.score_rows(score.scorer_for("relation_classification"), g, none, 0)
-    b = score.score_rows(score.scorer_for("relation_classification"), [dict(r, label=RELATION_NONE) for r in g],
+    a = scorers.score_rows(scorers.scorer_for("relation_classification"), g, none, 0)
+    b = scorers.score_rows(scorers.scorer_for("relation_classification"), [dict(r, label=RELATION_NONE) for r in g],
                          [r["label"] for r in g], 0)
     # gold has 13 relations, nothing guessed: P undefined (TACRED: 1.0), R = 0
     assert (a.scores["micro_precision"].value, a.scores["micro_recall"].value) == (None, 0.0)
@@ -255,14 +259,14 @@ def test_cli_refuses_a_predictions_file_given_as_gold(capsys: pytest.CaptureFixt
 
 def test_bio_spans_follow_conlleval() -> None:
     # B starts; I of the same type continues; I after O, or after another type, starts a new span
-    assert score.bio_spans(["I-GPE", "I-GPE", "O", "B-ORG", "I-GPE", "B-GPE", "B-GPE"]) == [
+    assert exact_spans.bio_spans(["I-GPE", "I-GPE", "O", "B-ORG", "I-GPE", "B-GPE", "B-GPE"]) == [
         ("GPE", 0, 2), ("ORG", 3, 4), ("GPE", 4, 5), ("GPE", 5, 6), ("GPE", 6, 7)]
-    assert score.bio_spans([]) == [] and score.bio_spans(["O", "O"]) == []
+    assert exact_spans.bio_spans([]) == [] and exact_spans.bio_spans(["O", "O"]) == []
 
 
 def test_ner_partial_spans_count_as_wrong() -> None:
     g = [{"id": "a", "doc_id": "d", "sentence_id": "s1", "tokens": ["Qu", "Xing", "said"], "tags": ["B-PERSON", "I-PERSON", "O"]}]
-    rep = score.score_rows(score.scorer_for("ner"), g, [["B-PERSON", "O", "O"]], 0)
+    rep = scorers.score_rows(scorers.scorer_for("ner"), g, [["B-PERSON", "O", "O"]], 0)
     # predicted (PERSON, 0, 1) is not the gold (PERSON, 0, 2): correct 0, predicted 1, gold 1
     assert [rep.scores[k].value for k in ("micro_precision", "micro_recall", "micro_f1")] == [0.0, 0.0, 0.0]
 
@@ -271,7 +275,7 @@ def test_per_target_f_avg_by_hand() -> None:
     # a target with FAVOR only, perfectly predicted, scores 1.0 (not 0.5)
     one = np.zeros((1, 4, 4))
     one[0, 0, 0] = 2
-    assert float(score.per_target_f_avg(one, 0, 1)) == 1.0
+    assert float(classification.per_target_f_avg(one, 0, 1)) == 1.0
 
     def r(i: int, target: str, label: str) -> dict:
         return {"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "target_name": target, "label": label}
@@ -279,7 +283,7 @@ def test_per_target_f_avg_by_hand() -> None:
     fav, ag, none = "FAVOR", "AGAINST", STANCE_NONE
     g = [r(0, "Russia", fav), r(1, "Russia", ag), r(2, "West", ag), r(3, "West", none), r(4, "Ukraine", none)]
     p = [fav, ag, none, none, none]
-    rep = score.score_rows(score.scorer_for("stance_classification", per_target=True), g, p, 0)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification", per_target=True), g, p, 0)
     # Russia: F_FAVOR = 1, F_AGAINST = 1 -> 1.0; West: only AGAINST occurs, F_AGAINST = 0 (gold 1, predicted 0)
     # -> 0.0; Ukraine: no FAVOR/AGAINST in gold or predictions -> left out. Mean over 2 targets: 0.5
     assert rep.scores["f_avg_per_target"].value == 0.5
@@ -301,7 +305,7 @@ def test_direction_ignored_diagnostic_by_hand() -> None:
                 n_reversible += 1
     # by hand: 13 relations, each has its reversed row in the fixture except s19 European Union -> Moscow
     assert n_reversible == 12
-    rep = score.score_rows(score.scorer_for("relation_classification"), g, reversed_pred, 0)
+    rep = scorers.score_rows(scorers.scorer_for("relation_classification"), g, reversed_pred, 0)
     # strict: every guess is on the wrong direction: correct 0
     assert rep.scores["micro_f1"].value == 0.0
     # direction ignored: 12 of 13 gold relations found on the reversed pair, 12 guessed: P = 1, R = 12/13
@@ -317,13 +321,13 @@ def test_distinct_vectors_reproduce_the_totals() -> None:
     for unit in ("item", "sentence"):
         g = rows("relation")
         pred = [RELATION_VIEW_LABELS[i] for i in rng.integers(0, len(RELATION_VIEW_LABELS), len(g))]
-        c = score.scorer_for("relation_classification", unit).contributions(g, pred)
+        c = scorers.scorer_for("relation_classification", unit).contributions(g, pred)
         d, m = c.distinct()
         assert (m @ d == c.totals()).all()
         assert m.sum() == c.n_units == (len(g) if unit == "item" else len({r["sentence_id"] for r in g}))
 
 
-def _slow_bootstrap(scorer: score.Scorer, g: list[dict], pred: list, resamples: int, seed: int, name: str) -> np.ndarray:
+def _slow_bootstrap(scorer: scorers.Scorer, g: list[dict], pred: list, resamples: int, seed: int, name: str) -> np.ndarray:
     """The reference: draw sentences with replacement, rebuild the rows, score them from scratch."""
     rng = np.random.default_rng(seed)
     sents = sorted({r["sentence_id"] for r in g})
@@ -342,10 +346,10 @@ def test_fast_bootstrap_has_the_distribution_of_resampling_sentences() -> None:
     g = rows("stance")
     pred = [json.loads(l)["label"] for l in (FIX / "stance_pred.jsonl").read_text().splitlines()][::-1]
     assert [json.loads(l)["id"] for l in (FIX / "stance_pred.jsonl").read_text().splitlines()][::-1] == [r["id"] for r in g]
-    sc = score.scorer_for("stance_classification")
+    sc = scorers.scorer_for("stance_classification")
     c = sc.contributions(g, pred)
     d, m = c.distinct()
-    fast = sc.measures(score.resample_counts(d, m, 20000, np.random.default_rng(1)))["macro_f1"]
+    fast = sc.measures(bootstrap.resample_counts(d, m, 20000, np.random.default_rng(1)))["macro_f1"]
     slow = _slow_bootstrap(sc, g, pred, 3000, 2, "macro_f1")
     se = slow.std() / np.sqrt(len(slow))
     assert abs(fast.mean() - slow.mean()) < 5 * se
@@ -355,17 +359,17 @@ def test_fast_bootstrap_has_the_distribution_of_resampling_sentences() -> None:
 def test_bootstrap_is_seeded() -> None:
     g = rows("stance")
     pred = [STANCE_NONE if i % 3 else r["label"] for i, r in enumerate(g)]
-    sc = score.scorer_for("stance_classification")
-    a = score.score_rows(sc, g, pred, 500, seed=1).as_dict()
-    b = score.score_rows(sc, g, pred, 500, seed=1).as_dict()
-    c = score.score_rows(sc, g, pred, 500, seed=2).as_dict()
+    sc = scorers.scorer_for("stance_classification")
+    a = scorers.score_rows(sc, g, pred, 500, seed=1).as_dict()
+    b = scorers.score_rows(sc, g, pred, 500, seed=1).as_dict()
+    c = scorers.score_rows(sc, g, pred, 500, seed=2).as_dict()
     assert a == b and a != c
     assert a["bootstrap"] == {"method": "percentile", "confidence": 0.95, "resamples": 500, "seed": 1, "unit": "sentence", "n_units": 10}
 
 
 def test_item_unit_resamples_rows() -> None:
     g = rows("stance")
-    rep = score.score_rows(score.scorer_for("stance_classification", unit="item"), g, [STANCE_NONE] * len(g), 300)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification", unit="item"), g, [STANCE_NONE] * len(g), 300)
     assert rep.n_units == 36 and rep.unit == "item"
     lo, hi = rep.scores["accuracy"].low, rep.scores["accuracy"].high
     assert lo < 20 / 36 < hi
@@ -377,7 +381,7 @@ def test_item_unit_resamples_rows() -> None:
 def test_paired_test_identical_systems() -> None:
     g = rows("stance")
     p = [r["label"] for r in g]
-    for c in score.paired_test(score.scorer_for("stance_classification"), g, p, p, 500):
+    for c in scorers.paired_test(scorers.scorer_for("stance_classification"), g, p, p, 500):
         assert c.delta == 0.0 and c.p_value == 1.0 and c.low == c.high == 0.0
 
 
@@ -385,9 +389,9 @@ def test_paired_test_is_symmetric_and_detects_a_clear_difference() -> None:
     g = rows("relation")
     good = [r["label"] for r in g]
     bad = [RELATION_NONE] * len(g)
-    sc = score.scorer_for("relation_classification", unit="item")
-    ab = {c.measure: c for c in score.paired_test(sc, g, good, bad, 2000, seed=5)}
-    ba = {c.measure: c for c in score.paired_test(sc, g, bad, good, 2000, seed=5)}
+    sc = scorers.scorer_for("relation_classification", unit="item")
+    ab = {c.measure: c for c in scorers.paired_test(sc, g, good, bad, 2000, seed=5)}
+    ba = {c.measure: c for c in scorers.paired_test(sc, g, bad, good, 2000, seed=5)}
     # micro F1: 1.0 against 0.0
     assert ab["micro_f1"].delta == 1.0 and ba["micro_f1"].delta == -1.0
     assert ab["micro_f1"].p_value == ba["micro_f1"].p_value
@@ -403,7 +407,7 @@ def test_paired_test_p_value_matches_exact_permutation_on_a_tiny_case() -> None:
     g = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": "FAVOR"} for i in range(4)]
     a = ["FAVOR"] * 4
     b = ["FAVOR", "FAVOR", "AGAINST", "AGAINST"]
-    c = {x.measure: x for x in score.paired_test(score.scorer_for("stance_classification"), g, a, b, 40000, seed=3)}
+    c = {x.measure: x for x in scorers.paired_test(scorers.scorer_for("stance_classification"), g, a, b, 40000, seed=3)}
     assert c["accuracy"].delta == 0.5
     assert abs(c["accuracy"].p_value - 0.5) < 0.01
 
@@ -411,17 +415,17 @@ def test_paired_test_p_value_matches_exact_permutation_on_a_tiny_case() -> None:
 # ------------------------------------------------------------ docstrings
 
 
-METRICS = (score.confusion_matrix, score.per_class_prf, score.accuracy, score.macro_f1, score.semeval_f_avg,
-           score.per_target_f_avg, score.tacred_micro, score.macro_f1_without, score.bio_spans, score.span_counts,
-           score.span_prf, score.direction_ignored_counts, score.honest_prf, score.undefined_where,
-           score.defined_interval)
+METRICS = (classification.confusion_matrix, classification.per_class_prf, classification.accuracy, classification.macro_f1, classification.semeval_f_avg,
+           classification.per_target_f_avg, classification.tacred_micro, classification.macro_f1_without, exact_spans.bio_spans, exact_spans.span_counts,
+           exact_spans.span_prf, classification.direction_ignored_counts, classification.honest_prf, classification.undefined_where,
+           bootstrap.defined_interval)
 
 
 @pytest.mark.parametrize("fn", METRICS, ids=lambda f: f.__name__)
 def test_every_metric_documents_its_variant_with_a_running_example(fn) -> None:
     doc = inspect.getdoc(fn) or ""
     assert ">>>" in doc, f"{fn.__name__} has no example"
-    tests = doctest.DocTestFinder().find(fn, fn.__name__, globs=vars(score))
+    tests = doctest.DocTestFinder().find(fn, fn.__name__, globs=vars(inspect.getmodule(fn)))
     runner = doctest.DocTestRunner()
     for t in tests:
         runner.run(t)
@@ -429,12 +433,12 @@ def test_every_metric_documents_its_variant_with_a_running_example(fn) -> None:
 
 
 def test_variant_headers_name_the_conventions() -> None:
-    text = " ".join(score.scorer_for("relation_classification").variants())
+    text = " ".join(scorers.scorer_for("relation_classification").variants())
     assert "P is UNDEFINED when nothing is guessed (the TACRED scorer takes 1.0)" in text and "DIAGNOSTIC" in text
     assert "fixed set of the 14 relation types" in text
-    text = " ".join(score.scorer_for("stance_classification", per_target=True).variants())
+    text = " ".join(scorers.scorer_for("stance_classification", per_target=True).variants())
     assert "pooled over all rows" in text and "PER-TARGET MACRO" in text
-    text = " ".join(score.scorer_for("ner").variants())
+    text = " ".join(scorers.scorer_for("ner").variants())
     assert "I- tag without a preceding B-/I- of the same type starts a span" in text
 
 
@@ -480,14 +484,15 @@ def test_cli_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
 def test_gold_views_are_the_built_views(tmp_path: Path) -> None:
     # the scorer derives the views from gold as the build does: same rows, same folds, same labels
     from geostance.hf import build
+    from geostance.hf import configs
 
     fixture = Path(__file__).parent / "fixtures" / "build"
     build.build(fixture, tmp_path, card_source=None, with_card=False, log=io.StringIO())
-    views, sources = score.gold_views(fixture)
+    views, sources = reference.gold_views(fixture)
     assert sorted(sources) == ["build/annotations/gold/fixture-alpha.jsonl", "build/annotations/gold/fixture-beta.jsonl"]
     assert views["stance_modality"] == []  # the fixture is of schema 1.0
-    for view in [v for v in score.VIEWS if v != "stance_modality"]:
-        built = score.read_gold_rows(tmp_path / build.data_file(view), view)
+    for view in [v for v in scorers.VIEWS if v != "stance_modality"]:
+        built = reference.read_gold_rows(tmp_path / configs.data_file(view), view)
         ours = views[view]
         assert len(built) == len(ours) > 0
         for b, o in zip(built, ours):
@@ -498,11 +503,11 @@ def test_read_gold_rows_refuses_bad_rows(tmp_path: Path) -> None:
     p = tmp_path / "g.jsonl"
     g = rows("stance")
     p.write_text("\n".join(json.dumps(r) for r in [g[0], dict(g[1], label="MAYBE")]) + "\n", encoding="utf-8")
-    with pytest.raises(score.GoldError, match=r"g.jsonl:2: label 'MAYBE' is not a stance_classification label"):
-        score.read_gold_rows(p, "stance_classification")
+    with pytest.raises(reference.GoldError, match=r"g.jsonl:2: label 'MAYBE' is not a stance_classification label"):
+        reference.read_gold_rows(p, "stance_classification")
     p.write_text("\n".join(json.dumps(r) for r in [g[0], g[0]]) + "\n", encoding="utf-8")
-    with pytest.raises(score.GoldError, match=r"g.jsonl:2: id .* repeats line 1"):
-        score.read_gold_rows(p, "stance_classification")
+    with pytest.raises(reference.GoldError, match=r"g.jsonl:2: id .* repeats line 1"):
+        reference.read_gold_rows(p, "stance_classification")
 
 
 # ------------------------------------------------------------ honest intervals
@@ -520,18 +525,18 @@ def test_macro_f1_keeps_the_label_set_fixed_in_every_resample() -> None:
     (a resample without NEUTRAL would give 1/3 if absent labels were dropped)."""
     g = _stance_rows_by_sentence([["NONE"]] * 12 + [["FAVOR"], ["AGAINST"], ["NEUTRAL"]] + [["NONE"]] * 5
                                  + [["NONE", "FAVOR"]] * 2 + [["AGAINST"]])
-    rep = score.score_rows(score.scorer_for("stance_classification"), g, [STANCE_NONE] * len(g), 2000, seed=1)
+    rep = scorers.score_rows(scorers.scorer_for("stance_classification"), g, [STANCE_NONE] * len(g), 2000, seed=1)
     n_none = sum(r["label"] == STANCE_NONE for r in g)
     e = rep.scores["macro_f1"]
     assert e.value == pytest.approx(2 * n_none / (n_none + len(g)) / 4, abs=1e-12)
     assert e.high <= 0.25 + 1e-12  # F1_NONE <= 1 in any resample, divided by the 4 labels always
     # what the old convention (labels present in the resample) would have given: above 1/4 in some resamples
-    sc = score.scorer_for("stance_classification")
+    sc = scorers.scorer_for("stance_classification")
     d, m = sc.contributions(g, [STANCE_NONE] * len(g)).distinct()
-    reps = score.resample_counts(d, m, 2000, np.random.default_rng(1))
+    reps = bootstrap.resample_counts(d, m, 2000, np.random.default_rng(1))
     cm = sc.confusion(reps)
     present = (cm.sum(axis=-1) + cm.sum(axis=-2)) > 0
-    _, _, f1 = score.per_class_prf(cm)
+    _, _, f1 = classification.per_class_prf(cm)
     old = (f1 * present).sum(axis=-1) / present.sum(axis=-1)
     assert old.max() > 0.3
 
@@ -543,7 +548,7 @@ def test_a_precision_with_nothing_guessed_is_undefined_and_its_interval_counts_u
     rows = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "head_mention_id": "a", "tail_mention_id": f"b{i}",
              "label": "SUPPORT" if i < 3 else RELATION_NONE} for i in range(10)]
     pred = ["SUPPORT"] + [RELATION_NONE] * 9
-    rep = score.score_rows(score.scorer_for("relation_classification"), rows, pred, 1000, seed=0)
+    rep = scorers.score_rows(scorers.scorer_for("relation_classification"), rows, pred, 1000, seed=0)
     p = rep.scores["micro_precision"]
     assert p.value == 1.0 and (p.low, p.high) == (1.0, 1.0)
     # P(sentence s0 absent from a resample of 10) = 0.9^10 = 0.349: about 349 of 1000
@@ -559,7 +564,7 @@ def test_the_paired_test_does_not_compare_an_undefined_measure() -> None:
              "label": "SUPPORT" if i < 3 else RELATION_NONE} for i in range(10)]
     none = [RELATION_NONE] * 10
     some = ["SUPPORT"] * 2 + none[2:]
-    by = {c.measure: c for c in score.paired_test(score.scorer_for("relation_classification"), rows, some, none, 500)}
+    by = {c.measure: c for c in scorers.paired_test(scorers.scorer_for("relation_classification"), rows, some, none, 500)}
     c = by["micro_precision"]
     assert (c.a, c.b, c.delta, c.p_value) == (1.0, None, None, None)
     assert c.as_dict()["undefined"] == "the measure is undefined for system B"
@@ -588,10 +593,10 @@ def test_modality_scorer_by_hand() -> None:
 
     gold = [MODALITIES[0], MODALITIES[0], "HYPOTHETICAL", "NEGATED"]
     rs = [{"id": str(i), "doc_id": "d", "sentence_id": f"s{i}", "label": lab} for i, lab in enumerate(gold)]
-    rep = score.score_rows(score.scorer_for("relation_modality"), rs, [MODALITIES[0]] * 3 + ["NEGATED"], 0)
+    rep = scorers.score_rows(scorers.scorer_for("relation_modality"), rs, [MODALITIES[0]] * 3 + ["NEGATED"], 0)
     assert rep.scores["macro_f1"].value == pytest.approx(1.8 / len(MODALITIES), abs=1e-12)
     assert rep.scores["accuracy"].value == 0.75
     assert rep.notes and "a perfect system scores 3/5" in rep.notes[0]
     from geostance.contract.labels import STANCE_MODALITIES
 
-    assert score.scorer_for("stance_modality").labels == STANCE_MODALITIES
+    assert scorers.scorer_for("stance_modality").labels == STANCE_MODALITIES

@@ -484,7 +484,7 @@ def test_no_view_leaks_its_label():
     modality, from the text, as a cue a model may use."""
     import tempfile
 
-    from geostance.evaluation import score
+    from geostance.evaluation import reference
     from geostance.contract import synth
 
     sources = [Path(__file__).parent / "fixtures" / "build", FIXTURE_11, Path(__file__).parent.parent / "dataset"]
@@ -494,7 +494,7 @@ def test_no_view_leaks_its_label():
         checked = 0
         for root in sources:
             real = root != Path(t)
-            vs, _ = score.gold_views(root)
+            vs, _ = reference.gold_views(root)
             for view, rows in vs.items():
                 if view == "ner":  # the label is a list of tags per row; its inputs are tokens and offsets
                     continue

@@ -56,5 +56,7 @@ def run(args: argparse.Namespace) -> int:
         from geostance.evaluation.baselines import summary
 
         print("\n== Results (baselines/RESULTS.md, baselines/results.json)\n")
-        print(summary())
+        from geostance.core.paths import default_dataset_root
+
+        print(summary(default_dataset_root().resolve().parent / "baselines"))
     return 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from geostance.evaluation import predictions as P
 from geostance.evaluation import score
+from geostance.evaluation import scorers
 from geostance.core.tables import Column, render_markdown, render_text
 
 DEFAULT_RESAMPLES = 10_000
@@ -43,13 +44,13 @@ examples:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("view", choices=score.VIEWS, help="the task view")
+    p.add_argument("view", choices=scorers.VIEWS, help="the task view")
     p.add_argument("a", type=Path, metavar="A", help="predictions of system A")
     p.add_argument("b", type=Path, metavar="B", help="predictions of system B")
     score.add_common_options(p, DEFAULT_RESAMPLES)
 
 
-def render(view: str, results: list[score.Comparison], a: str, b: str, n_rows: int, n_units: int, unit: str,
+def render(view: str, results: list[scorers.Comparison], a: str, b: str, n_rows: int, n_units: int, unit: str,
            resamples: int, seed: int, variants: list[str], output: str) -> str:
     if output == "json":
         return json.dumps({"view": view, "a": a, "b": b, "n_rows": n_rows, "metric_variants": variants,
@@ -87,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{'s' if len(exc.problems) != 1 else ''}):", file=sys.stderr)
             print(exc.render(), file=sys.stderr)
             return 1
-    scorer = score.scorer_for(args.view, args.unit, args.per_target)
-    results = score.paired_test(scorer, gold, preds[0], preds[1], args.resamples, args.seed)
+    scorer = scorers.scorer_for(args.view, args.unit, args.per_target)
+    results = scorers.paired_test(scorer, gold, preds[0], preds[1], args.resamples, args.seed)
     n_units = scorer.contributions(gold, preds[0]).n_units
     print(render(args.view, results, str(args.a), str(args.b), len(gold), n_units, args.unit, args.resamples,
                  args.seed, scorer.variants(), args.format))

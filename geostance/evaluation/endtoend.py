@@ -38,7 +38,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from geostance.agreement import pairwise as agreement
-from geostance.evaluation.score import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile_interval
+from geostance.metrics.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile_interval
 
 HEADLINE = ("mentions.exact.f1", "coref.conll.f1", "stances.tuple.f1", "relations.typed.f1")
 POOLED = frozenset(("sentences.f1", "mentions.exact.f1", "mentions.overlap.f1", "stances.tuple.f1", "stances.pair.f1",

@@ -122,9 +122,9 @@ def score_entry(system: Mapping[str, str], task: str, protocol: str, protocol_te
                 predictions: list[dict[str, str]], dataset_version: str | None,
                 paired: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """An entry (without its date) from a :class:`geostance.evaluation.score.ScoreReport` as a dict."""
-    from geostance.evaluation import score
+    from geostance.evaluation import scorers
 
-    sc = score.scorer_for(task)
+    sc = scorers.scorer_for(task)
     metrics = {k: _metric(v) for k, v in {**report["scores"], **report.get("diagnostics", {})}.items()}
     b = report["bootstrap"]
     entry: dict[str, Any] = {
@@ -149,7 +149,7 @@ def baseline_entries(res: Mapping[str, Any], prediction_hashes: Mapping[str, str
     (without dates); ``prediction_hashes`` maps each predictions file (relative
     to the baselines folder) to its sha256, ``out_rel`` is the baselines
     folder relative to the folder that holds the leaderboard."""
-    from geostance.evaluation.baselines import prediction_path
+    from geostance.evaluation.protocols import prediction_path
 
     soft = res["software"]
     version = f"geostance {__version__}, scikit-learn {soft['scikit-learn']}, numpy {soft['numpy']}"
@@ -494,9 +494,8 @@ def _add(args: argparse.Namespace, lb_dir: Path) -> int:
     import re
     import shutil
 
-    from geostance.hf import build
-    from geostance.evaluation import score
-    from geostance.evaluation import predictions as P
+    from geostance.hf import manifest as hf_manifest
+    from geostance.evaluation import predictions as P, reference, scorers
     from geostance.evaluation.endtoend import SystemFileError
     from geostance.core.paths import default_dataset_root
 
@@ -507,8 +506,8 @@ def _add(args: argparse.Namespace, lb_dir: Path) -> int:
             return _err(f"add needs --{opt}", 2)
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", args.system) or len(args.system) > 80:
         return _err(f"--system {args.system!r}: use lower-case letters, digits, '.', '_' and '-' (at most 80)", 2)
-    if args.task != END_TO_END and args.task not in score.VIEWS:
-        return _err(f"unknown task {args.task!r}; expected one of {', '.join((*score.VIEWS, END_TO_END))}", 2)
+    if args.task != END_TO_END and args.task not in scorers.VIEWS:
+        return _err(f"unknown task {args.task!r}; expected one of {', '.join((*scorers.VIEWS, END_TO_END))}", 2)
     if args.task == END_TO_END and args.protocol is not None:
         return _err("end-to-end has its own protocol; leave out --protocol", 2)
     if args.task != END_TO_END and args.protocol is None:
@@ -521,7 +520,7 @@ def _add(args: argparse.Namespace, lb_dir: Path) -> int:
     root = args.dataset or default_dataset_root()
     if not (root / "documents").is_dir():
         return _err(f"{root}: not a dataset folder (no documents/)", 2)
-    version = build.dataset_version(build.source_files(root))
+    version = hf_manifest.dataset_version(hf_manifest.source_files(root))
     system = {"name": args.system, "kind": "model", "version": args.version, "description": args.description}
     base = lb_dir.resolve().parent
     try:
@@ -548,17 +547,17 @@ def _add(args: argparse.Namespace, lb_dir: Path) -> int:
                                   "resamples": args.resamples, "seed": args.seed,
                                   "note": None if len(docs) > 1 else "one document: no interval"}}
         else:
-            gold = score.gold_views(root, (args.task,))[0][args.task]
+            gold = reference.gold_views(root, (args.task,))[0][args.task]
             if not gold:
                 return _err(f"{args.task} has no rows in this dataset: nothing to score", 1)
             pred = P.load(args.predictions[0], args.task, gold)
-            report = score.score_rows(score.scorer_for(args.task), gold, pred, args.resamples, args.seed).as_dict()
-            from geostance.evaluation.baselines import PROTOCOLS
+            report = scorers.score_rows(scorers.scorer_for(args.task), gold, pred, args.resamples, args.seed).as_dict()
+            from geostance.evaluation.protocols import PROTOCOLS
 
             text = PROTOCOL_TEXT[ALL_ROWS] if args.protocol == ALL_ROWS else \
                 f"{PROTOCOLS[args.protocol].title}: {PROTOCOLS[args.protocol].description}"
             entry = score_entry(system, args.task, args.protocol, text, report, preds, version)
-    except (SystemFileError, score.GoldError, LeaderboardError) as exc:
+    except (SystemFileError, reference.GoldError, LeaderboardError) as exc:
         return _err(str(exc), 1)
     except P.PredictionsError as exc:
         print(exc.render(), file=sys.stderr)

@@ -66,8 +66,8 @@ def dataset_dir(metadata: Mapping[str, Any] | None = None) -> Path:
 
 def view_rows(view: str, root: Path) -> list[dict[str, Any]]:
     """The rows of a built task view, ClassLabel indices as names (``geostance.evaluation.score.read_gold_rows``)."""
-    from geostance.hf.build import data_file
-    from geostance.evaluation.score import read_gold_rows
+    from geostance.hf.configs import data_file
+    from geostance.evaluation.reference import read_gold_rows
 
     path = root / data_file(view)
     if not path.is_file():
@@ -197,13 +197,13 @@ def pooled(view: str, items: Iterable[tuple[str, str]], measure: str) -> float:
     >>> math.isnan(pooled("relation_classification", [("SUPPORT", "NO_RELATION")], "micro_precision"))
     True
     """
-    from geostance.evaluation import score
+    from geostance.evaluation import scorers
 
     pairs = list(items)
     rows = [{"id": str(i), "doc_id": "d", "sentence_id": str(i), "head_mention_id": "a", "tail_mention_id": str(i),
              "label": g} for i, (g, _) in enumerate(pairs)]
-    sc = score.scorer_for(view)
-    value = score.score_rows(sc, rows, [p for _, p in pairs], 0).scores[measure].value
+    sc = scorers.scorer_for(view)
+    value = scorers.score_rows(sc, rows, [p for _, p in pairs], 0).scores[measure].value
     return float("nan") if value is None else float(value)
 
 

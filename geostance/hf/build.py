@@ -25,8 +25,8 @@ row group per config (for ``documents``, that is 10,000 texts). A document's
 folds depend on nothing but its id and number of sentences
 (:func:`geostance.hf.views.document_folds`), so they are computed with its rows;
 no pass over the corpus comes first. Per document, the parent keeps its id
-and one row of the card's documents table (:class:`Stats`); the source files'
-sha256 for the manifest go to a file (:class:`SourceLog`); everything else is
+and one row of the card's documents table (:class:`geostance.hf.rows.Stats`); the source files'
+sha256 for the manifest go to a file (:class:`geostance.hf.parquet.SourceLog`); everything else is
 a counter.
 
 Reproducible: rows are in a fixed order (document, then record or sentence
@@ -47,175 +47,27 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
-import json
 import shutil
 import sys
 import tempfile
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import accumulate, chain
-from operator import itemgetter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 
-from geostance import __version__
 from geostance.core import atomic, jsonl, paths
-from geostance.contract import labels
 from geostance.hf import views
 from geostance.contract.findings import Report
-from geostance.contract.labels import (
-    MENTION_FORMS,
-    MENTION_TYPES,
-    MODALITIES,
-    RECORD_KINDS,
-    RELATION_TYPES,
-    RELATION_VIEW_LABELS,
-    STANCE_LABELS,
-    STANCE_MODALITIES,
-    STANCE_VIEW_LABELS,
-)
+from geostance.hf.configs import CONFIGS, CROISSANT, MANIFEST, MODALITY_VIEWS, PAIR_VIEWS, README, ROW_GROUP_SIZE, columns, data_file, features
+from geostance.hf.manifest import manifest, rel_path, sha256_file, versions
+from geostance.hf.parquet import Sink, SourceLog, collect, pair_table, transpose, to_table
+from geostance.hf.rows import Stats, document_row, layer_rows, raw_rows
 
 Rec = dict[str, Any]
 
-#: the configs, in the order of the card (layers, raw passes, task views)
-LAYER_CONFIGS = ("documents", "sentences", "mentions", "entities", "stances", "relations")
-VIEW_CONFIGS = ("stance_classification", "stance_modality", "relation_classification", "relation_modality", "ner")
-CONFIGS = LAYER_CONFIGS + ("raw_annotations",) + VIEW_CONFIGS
-DEFAULT_CONFIG = "stance_classification"
-SPLIT = "test"
-
-ROW_GROUP_SIZE = 10_000
-PARQUET_OPTIONS: dict[str, Any] = {
-    "compression": "zstd",
-    "compression_level": 3,
-    "use_dictionary": True,
-    "write_statistics": True,
-    "version": "2.6",
-    "data_page_version": "1.0",
-    "store_schema": True,
-    "write_page_index": False,
-    "write_page_checksum": False,
-}
-
-MANIFEST = "MANIFEST.json"
-CROISSANT = "croissant.json"
-README = "README.md"
-
-
-def data_file(config: str) -> str:
-    """The path of a config's Parquet file, relative to the dataset folder."""
-    return f"data/{config}/{SPLIT}.parquet"
-
 
 # ------------------------------------------------------------------ features
-
-
-@lru_cache(maxsize=1)
-def features() -> dict[str, Any]:
-    """config -> ``datasets.Features``; every ClassLabel's names come from
-    :mod:`geostance.contract.labels`, in inventory order."""
-    from datasets import ClassLabel, Features, List, Value
-
-    s, i32, b = Value("string"), Value("int32"), Value("bool")
-
-    def cl(names: Iterable[str]) -> ClassLabel:
-        return ClassLabel(names=list(names))
-
-    span = {"start": i32, "end": i32, "text": s}
-    offsets = {"start": i32, "end": i32}
-    relation_args = {
-        f"{arg}_{col}": typ for arg in ("head", "tail")
-        for col, typ in (("mention_id", s), ("start", i32), ("end", i32), ("text", s), ("type", cl(MENTION_TYPES)),
-                         ("entity_id", s), ("entity_name", s))
-    }
-    f: dict[str, dict[str, Any]] = {
-        "documents": {
-            "doc_id": s, "title": s, "text": s, "sha256": s, "language": s,
-            "source": {"publisher": s, "url": s, "date": s, "note": s},
-            "rights": {"text": s, "annotations": s, "annotations_license": s},
-        },
-        "sentences": {"doc_id": s, "sentence_id": s, "start": i32, "end": i32, "text": s},
-        "mentions": {
-            "doc_id": s, "mention_id": s, "sentence_id": s, "start": i32, "end": i32, "text": s,
-            "type": cl(MENTION_TYPES), "form": cl(MENTION_FORMS), "entity_id": s, "metonymy": b,
-        },
-        "entities": {"doc_id": s, "entity_id": s, "name": s, "type": cl(MENTION_TYPES), "mention_ids": List(s)},
-        "stances": {
-            "doc_id": s, "stance_id": s, "holder_id": s, "holder_name": s, "target_id": s, "target_name": s,
-            "label": cl(STANCE_LABELS), "evidence": List(span), "source_id": s, "explicit": b,
-            "modality": cl(STANCE_MODALITIES),  # null on a stance of schema 1.0
-        },
-        "relations": {
-            "doc_id": s, "relation_id": s, "type": cl(RELATION_TYPES), "head_mention_id": s, "tail_mention_id": s,
-            "head_entity_id": s, "tail_entity_id": s, "evidence_sentence_ids": List(s), "modality": cl(MODALITIES),
-            "source_id": s,
-        },
-        "raw_annotations": {
-            "doc_id": s, "annotator": s, "kind": cl(RECORD_KINDS), "record_id": s,
-            # sentence and mention
-            "start": i32, "end": i32, "text": s, "sentence_id": s,
-            # mention
-            "mention_type": cl(MENTION_TYPES), "form": cl(MENTION_FORMS), "entity_id": s, "metonymy": b,
-            # entity
-            "name": s, "entity_type": cl(MENTION_TYPES), "mention_ids": List(s), "mention_spans": List(offsets),
-            # stance
-            "holder_id": s, "holder_name": s, "target_id": s, "target_name": s, "stance_label": cl(STANCE_LABELS),
-            "evidence_spans": List(span), "explicit": b, "stance_modality": cl(STANCE_MODALITIES),
-            # relation
-            "relation_type": cl(RELATION_TYPES), "head_mention_id": s, "head_entity_id": s, "head_start": i32,
-            "head_end": i32, "tail_mention_id": s, "tail_entity_id": s, "tail_start": i32, "tail_end": i32,
-            "evidence_sentence_ids": List(s), "modality": cl(MODALITIES),
-            # stance and relation
-            "source_id": s,
-            "note": s,
-        },
-        "stance_classification": {
-            "id": s, "doc_id": s, "sentence_id": s, "text": s,
-            "holder_id": s, "holder_name": s, "holder_type": cl(MENTION_TYPES), "holder_spans": List(offsets),
-            "target_id": s, "target_name": s, "target_type": cl(MENTION_TYPES), "target_spans": List(offsets),
-            "label": cl(STANCE_VIEW_LABELS), "fold": i32, "sentence_fold": i32,
-        },
-        "stance_modality": {
-            "id": s, "doc_id": s, "sentence_id": s, "text": s,
-            "holder_id": s, "holder_name": s, "holder_type": cl(MENTION_TYPES), "holder_spans": List(offsets),
-            "target_id": s, "target_name": s, "target_type": cl(MENTION_TYPES), "target_spans": List(offsets),
-            "stance_label": cl(STANCE_LABELS), "label": cl(STANCE_MODALITIES), "fold": i32, "sentence_fold": i32,
-        },
-        "relation_classification": {
-            "id": s, "doc_id": s, "sentence_id": s, "text": s, **relation_args,
-            "label": cl(RELATION_VIEW_LABELS), "fold": i32, "sentence_fold": i32,
-        },
-        "relation_modality": {
-            "id": s, "doc_id": s, "sentence_id": s, "text": s, **relation_args,
-            "relation_type": cl(RELATION_TYPES), "label": cl(MODALITIES), "fold": i32, "sentence_fold": i32,
-        },
-        "ner": {
-            "id": s, "doc_id": s, "sentence_id": s, "tokens": List(s), "token_starts": List(i32),
-            "token_ends": List(i32), "tags": List(cl(views.BIO_NAMES)), "fold": i32,
-        },
-    }
-    assert tuple(f) == CONFIGS
-    # the row tuples (layer_rows, the views' *_tuples) are in the order of these columns
-    assert all(tuple(f[c]) == cols for c, cols in LAYER_COLUMNS.items())
-    assert all(tuple(f[c]) == cols for c, cols in VIEW_COLUMNS.items())
-    return {name: Features(cols) for name, cols in f.items()}
-
-
-def _encoders(feats: Any) -> list[tuple[str, dict[str, int], bool]]:
-    """(column, name -> index, is a list) for each ClassLabel column."""
-    from datasets import ClassLabel, List
-
-    out = []
-    for col, ft in feats.items():
-        if isinstance(ft, ClassLabel):
-            out.append((col, {n: i for i, n in enumerate(ft.names)}, False))
-        elif isinstance(ft, List) and isinstance(ft.feature, ClassLabel):
-            out.append((col, {n: i for i, n in enumerate(ft.feature.names)}, True))
-    return out
 
 
 # ------------------------------------------------------------------ rows of the layers
@@ -224,403 +76,11 @@ def _encoders(feats: Any) -> list[tuple[str, dict[str, int], bool]]:
 # chunk's rows are turned into Arrow columns at once (:func:`to_table`), with
 # no dict per row.
 
-#: the columns of the gold layers, in order (the order of :func:`features`)
-LAYER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "documents": ("doc_id", "title", "text", "sha256", "language", "source", "rights"),
-    "sentences": ("doc_id", "sentence_id", "start", "end", "text"),
-    "mentions": ("doc_id", "mention_id", "sentence_id", "start", "end", "text", "type", "form", "entity_id", "metonymy"),
-    "entities": ("doc_id", "entity_id", "name", "type", "mention_ids"),
-    "stances": ("doc_id", "stance_id", "holder_id", "holder_name", "target_id", "target_name", "label", "evidence",
-                "source_id", "explicit", "modality"),
-    "relations": ("doc_id", "relation_id", "type", "head_mention_id", "tail_mention_id", "head_entity_id",
-                  "tail_entity_id", "evidence_sentence_ids", "modality", "source_id"),
-}
-#: the columns of the task views, in order (views.py builds their rows)
-VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "stance_classification": views.STANCE_COLUMNS,
-    "stance_modality": views.STANCE_MODALITY_COLUMNS,
-    "relation_classification": views.RELATION_COLUMNS,
-    "relation_modality": views.RELATION_MODALITY_COLUMNS,
-    "ner": views.NER_COLUMNS,
-}
-#: the pair views: their rows come as a views.PairBatch (arguments stored once, rows as indices)
-PAIR_VIEWS = {
-    "stance_classification": (views.stance_pairs, 4),
-    "relation_classification": (views.relation_pairs, 7),
-}
-#: the modality views: their rows come with those of a pair view (views.PairBatch.modality_batch)
-MODALITY_VIEWS = {"stance_modality": "stance_classification", "relation_modality": "relation_classification"}
-
-
-def columns(config: str) -> tuple[str, ...]:
-    """The columns of a config, in order: the order of the fields of its row tuples."""
-    return tuple(features()[config])
-
-
-def _text_or_none(text: str | None, start: int, end: int) -> str | None:
-    return None if text is None else text[start:end]
-
-
-def document_row(record: Rec, text: str | None) -> tuple[Any, ...]:
-    src, rights = record["source"], record["rights"]
-    return (
-        record["doc_id"], record["title"], text, record["sha256"], record["language"],
-        {k: src.get(k) for k in ("publisher", "url", "date", "note")},
-        {k: rights.get(k) for k in ("text", "annotations", "annotations_license")},
-    )
-
-
-def layer_rows(doc: views.Doc) -> dict[str, list[tuple[Any, ...]]]:
-    """Rows of the gold layer configs of one document, in id order."""
-    d, t = doc.doc_id, doc.text
-    by_id = views.by_id
-    ents, ments = doc.entity_by_id, doc.mention_by_id
-    sentence_of = doc.sentence_of
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    out["sentences"] = [
-        (d, s["id"], s["start"], s["end"], None if t is None else t[s["start"]:s["end"]])
-        for s in doc.sentences
-    ]
-    out["mentions"] = [
-        (d, m["id"], sentence_of(m["id"]), m["start"], m["end"], None if t is None else t[m["start"]:m["end"]],
-         m["type"], m["form"], m["entity"], m["metonymy"])
-        for m in sorted(doc.mentions, key=by_id)
-    ]
-    out["entities"] = [
-        (d, e["id"], e["name"], e["type"], e["mentions"])
-        for e in sorted(doc.entities, key=by_id)
-    ]
-    out["stances"] = [
-        (d, x["id"], x["holder"], ents[x["holder"]]["name"], x["target"], ents[x["target"]]["name"], x["label"],
-         [{"start": e["start"], "end": e["end"], "text": _text_or_none(t, e["start"], e["end"])} for e in x["evidence"]],
-         x["source"], x["explicit"], x.get("modality"))
-        for x in sorted(doc.stances, key=by_id)
-    ]
-    out["relations"] = [
-        (d, r["id"], r["type"], r["head"], r["tail"], ments[r["head"]]["entity"], ments[r["tail"]]["entity"],
-         r["evidence"], r["modality"], r["source"])
-        for r in sorted(doc.relations, key=by_id)
-    ]
-    return out
-
-
-def raw_rows(doc_id: str, annotator: str, records: list[Rec], text: str | None) -> list[tuple[Any, ...]]:
-    """Rows of ``raw_annotations`` for one annotator's file: one row per record,
-    the fields of its kind filled and the others null. Ids are the annotator's
-    own; offsets (``start``/``end``, ``mention_spans``, ``head_start`` ...) and
-    names align records across annotators."""
-    from geostance.hf.views import _num
-
-    nulls = dict.fromkeys(columns("raw_annotations"))
-    kinds = {k: i for i, k in enumerate(RECORD_KINDS)}
-    recs = sorted(records, key=lambda r: (kinds[r["kind"]], _num(r["id"])))
-    sents = [r for r in recs if r["kind"] == "sentence"]
-    ments = {r["id"]: r for r in recs if r["kind"] == "mention"}
-    ents = {r["id"]: r for r in recs if r["kind"] == "entity"}
-    doc = views.Doc(doc_id, text, sents, list(ments.values()), [], [], [])
-    out = []
-    for r in recs:
-        row = dict(nulls)
-        row.update(doc_id=doc_id, annotator=annotator, kind=r["kind"], record_id=r["id"], note=r.get("note"))
-        k = r["kind"]
-        if k in ("sentence", "mention"):
-            row.update(start=r["start"], end=r["end"], text=_text_or_none(text, r["start"], r["end"]))
-        if k == "mention":
-            row.update(sentence_id=doc.sentence_of(r["id"]), mention_type=r["type"], form=r["form"],
-                       entity_id=r["entity"], metonymy=r["metonymy"])
-        elif k == "entity":
-            spans = [{"start": ments[m]["start"], "end": ments[m]["end"]} for m in r["mentions"] if m in ments]
-            row.update(name=r["name"], entity_type=r["type"], mention_ids=r["mentions"],
-                       mention_spans=sorted(spans, key=lambda x: (x["start"], x["end"])))
-        elif k == "stance":
-            row.update(holder_id=r["holder"], holder_name=ents[r["holder"]]["name"] if r["holder"] in ents else None,
-                       target_id=r["target"], target_name=ents[r["target"]]["name"] if r["target"] in ents else None,
-                       stance_label=r["label"], explicit=r["explicit"], source_id=r["source"],
-                       stance_modality=r.get("modality"),
-                       evidence_spans=[{"start": e["start"], "end": e["end"], "text": _text_or_none(text, e["start"], e["end"])}
-                                       for e in r["evidence"]])
-        elif k == "relation":
-            h, t = ments.get(r["head"]), ments.get(r["tail"])
-            row.update(relation_type=r["type"], head_mention_id=r["head"], tail_mention_id=r["tail"],
-                       head_entity_id=h and h["entity"], tail_entity_id=t and t["entity"],
-                       head_start=h and h["start"], head_end=h and h["end"],
-                       tail_start=t and t["start"], tail_end=t and t["end"],
-                       evidence_sentence_ids=r["evidence"], modality=r["modality"], source_id=r["source"])
-        if len(row) != len(nulls):  # a misspelt column would shift every field after it
-            raise AssertionError(f"raw_annotations row has unknown columns: {sorted(set(row) - set(nulls))}")
-        out.append(tuple(row.values()))
-    return out
-
 
 # ------------------------------------------------------------------ statistics for the card
 
-#: the fields of :attr:`Stats.doc_info` tuples (the card's documents table)
-DOC_INFO = ("doc_id", "title", "language", "chars", "sentences", "text", "publisher", "date")
-
-
-@dataclass
-class Stats:
-    """What the build saw: every number the card prints comes from here.
-    Per-chunk parts are merged in document order (:meth:`merge`). What is
-    kept per document is what the manifest and the card print of it (ids,
-    source hashes, one :data:`DOC_INFO` tuple); everything else is a counter."""
-
-    documents: list[str] = field(default_factory=list)
-    doc_info: list[tuple[Any, ...]] = field(default_factory=list)  # DOC_INFO tuples, for the card
-    skipped: list[str] = field(default_factory=list)  # documents without gold
-    without_text: list[str] = field(default_factory=list)  # built without their text
-    rows: dict[str, int] = field(default_factory=lambda: {c: 0 for c in CONFIGS})
-    num_bytes: dict[str, int] = field(default_factory=lambda: {c: 0 for c in CONFIGS})
-    label_counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    annotators: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    view_stats: dict[str, views.ViewStats] = field(default_factory=lambda: {v: views.ViewStats() for v in VIEW_CONFIGS})
-    fold_rows: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))  # by the fold column
-    sentence_fold_rows: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))  # pair views
-    fold_sentences: list[int] = field(default_factory=lambda: [0] * views.FOLDS)  # sentences per fold
-    records: int = 0  # annotation records read (gold and raw)
-    #: (path, sha256) of the source files, for the manifest; the parent of the
-    #: build moves them into a SourceLog (a file) as the parts come, and empties
-    #: this once the manifest is written
-    sources: Any = field(default_factory=list)
-    warnings: int = 0
-    ner_tokens: int = 0
-
-    def count(self, key: str, values: Iterable[Any]) -> None:
-        self.label_counts[key].update(values)
-
-    def merge(self, o: Stats) -> None:
-        self.documents += o.documents
-        self.doc_info += o.doc_info
-        self.skipped += o.skipped
-        self.without_text += o.without_text
-        for k, c in o.label_counts.items():
-            self.label_counts[k].update(c)
-        for k, c in o.annotators.items():
-            self.annotators[k].update(c)
-        for k, v in o.view_stats.items():
-            self.view_stats[k].add(v)
-        for k, c in o.fold_rows.items():
-            self.fold_rows[k].update(c)
-        for k, c in o.sentence_fold_rows.items():
-            self.sentence_fold_rows[k].update(c)
-        self.fold_sentences = [a + b for a, b in zip(self.fold_sentences, o.fold_sentences)]
-        self.records += o.records
-        self.ner_tokens += o.ner_tokens
-        self.sources += o.sources
-
-
-def _bool(v: bool) -> str:
-    return str(v).lower()
-
-
-def _source(v: str) -> str:
-    return "AUTHOR" if v == labels.AUTHOR else "entity"
-
-
-#: what the card counts in each config's columns: (label_counts key, column, value -> counted name or None)
-COUNTED: dict[str, tuple[tuple[str, str, Any], ...]] = {
-    "mentions": (("mention_type", "type", None), ("mention_form", "form", None), ("metonymy", "metonymy", _bool)),
-    "entities": (("entity_type", "type", None),),
-    "stances": (("stance_label", "label", None), ("stance_explicit", "explicit", _bool), ("stance_source", "source_id", _source),
-                ("stance_layer_modality", "modality", None)),
-    "relations": (("relation_type", "type", None), ("modality", "modality", None), ("relation_source", "source_id", _source)),
-}
-
-
-@lru_cache(maxsize=None)
-def _position(config: str) -> dict[str, int]:
-    return {c: i for i, c in enumerate(columns(config))}
-
-
-class SourceLog:
-    """The manifest's list of source files and their sha256, kept in a file
-    (one JSON array per line) while the build runs, so that the parent's
-    memory does not grow with the corpus; iterated once, by the manifest."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file = open(path, "wb")
-
-    def extend(self, sources: Iterable[tuple[str, str]]) -> None:
-        self._file.write(b"".join(orjson.dumps(s) + b"\n" for s in sources))
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        self._file.flush()
-        with open(self.path, "rb") as f:
-            for line in f:
-                path, sha = orjson.loads(line)
-                yield path, sha
-
-    def close(self) -> None:
-        self._file.close()
-
-
-def _collect(stats: Stats, config: str, cols: list[Sequence[Any]]) -> None:
-    """Count what the card reports from one config's columns (label names, not indices)."""
-    at = _position(config)
-    for key, col, name in COUNTED.get(config, ()):
-        c = Counter(cols[at[col]])
-        if name is not None:
-            named: Counter[str] = Counter()
-            for v, n in c.items():
-                named[name(v)] += n
-            c = named
-        stats.count(key, c)
-    if config == "ner":
-        stats.fold_rows[config].update(cols[at["fold"]])
-        stats.ner_tokens += sum(map(len, cols[at["tokens"]]))
-        tags = Counter(chain.from_iterable(cols[at["tags"]]))
-        tags.pop("O", None)
-        stats.count("ner_tag", tags)
-
 
 # ------------------------------------------------------------------ rows -> Arrow -> Parquet
-
-
-@lru_cache(maxsize=None)
-def _plain_schema(config: str) -> Any:
-    """The Arrow schema of a config without the (large) feature metadata,
-    for the tables passed between processes."""
-    return features()[config].arrow_schema.remove_metadata()
-
-
-@lru_cache(maxsize=None)
-def _converters(config: str) -> list[tuple[Any, dict[str, int] | None]]:
-    """(Arrow type, ClassLabel name -> index or None) of each column, in order."""
-    enc = {col: index for col, index, _ in _encoders(features()[config])}
-    return [(f.type, enc.get(f.name)) for f in _plain_schema(config)]
-
-
-def _transpose(rows: list[tuple[Any, ...]], width: int) -> list[Sequence[Any]]:
-    """Row tuples -> one sequence per column."""
-    return list(zip(*rows)) if rows else [()] * width
-
-
-def _array(values: Sequence[Any], typ: Any, index: dict[str, int] | None) -> Any:
-    """One column (label names as strings) -> an Arrow array (labels as
-    ClassLabel indices); lists are built from their flattened values."""
-    import pyarrow as pa
-
-    if pa.types.is_list(typ):
-        mask = None
-        try:
-            offsets = [0, *accumulate(map(len, values))]
-        except TypeError:  # null lists
-            mask = pa.array([v is None for v in values], pa.bool_())
-            values = [() if v is None else v for v in values]
-            offsets = [0, *accumulate(map(len, values))]
-        flat: list[Any] = list(chain.from_iterable(values))
-        vt = typ.value_type
-        if index is not None:
-            flat = list(map(index.__getitem__, flat))
-        if pa.types.is_struct(vt):
-            child = pa.StructArray.from_arrays([pa.array(list(map(itemgetter(f.name), flat)), f.type) for f in vt],
-                                               fields=list(vt))
-        else:
-            child = pa.array(flat, vt)
-        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), child, type=typ, mask=mask)
-    if index is not None:
-        try:
-            values = list(map(index.__getitem__, values))
-        except KeyError:  # nulls (or a name that is not a label: raises again)
-            values = [None if v is None else index[v] for v in values]
-    return pa.array(values, type=typ)
-
-
-def _pair_table(config: str, batch: views.PairBatch, stats: Stats) -> Any:
-    """A pair view's batch -> an Arrow table: the columns of the sentences
-    and parts are converted once each, then taken by the rows' indices.
-    Counts the view's labels and rows per fold into ``stats``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    conv = _converters(config)
-    w = batch.part_width
-    rest = len(conv) - 5 - 2 * w  # row columns between the parts and fold
-    sents = _transpose(batch.sentences, 4)
-    parts = _transpose(batch.parts, 1 + w)
-    rows = _transpose(batch.rows, 3 + rest)
-    stats.count(config, rows[3 + columns(config).index("label") - 4 - 2 * w])
-    stats.fold_rows[config].update(rows[-1])  # the row's (pair-disjoint) fold
-    stats.sentence_fold_rows[config].update(map(sents[3].__getitem__, rows[0]))
-    s_idx, a_idx, b_idx = (pa.array(rows[i], pa.int32()) for i in range(3))
-    # the parts' columns as the first argument's columns, and as the second's
-    first = [_array(parts[1 + k], *conv[4 + k]) for k in range(w)]
-    second = [first[k] if conv[4 + w + k] == conv[4 + k] else _array(parts[1 + k], *conv[4 + w + k]) for k in range(w)]
-    ids = pc.binary_join_element_wise(pa.array(parts[0], pa.string()).take(a_idx), second[0].take(b_idx), views.ID_JOIN)
-    arrays = [ids]
-    arrays += [_array(sents[k], *conv[1 + k]).take(s_idx) for k in range(3)]
-    arrays += [c.take(a_idx) for c in first] + [c.take(b_idx) for c in second]
-    arrays += [_array(rows[3 + j], *conv[4 + 2 * w + j]) for j in range(rest)]
-    arrays.append(_array(sents[3], *conv[-1]).take(s_idx))
-    return pa.Table.from_arrays(arrays, schema=_plain_schema(config))
-
-
-def to_table(config: str, cols: list[Sequence[Any]]) -> Any:
-    """Columns (label names as strings) -> an Arrow table (labels as ClassLabel indices)."""
-    import pyarrow as pa
-
-    arrays = [_array(values, typ, index) for values, (typ, index) in zip(cols, _converters(config))]
-    return pa.Table.from_arrays(arrays, schema=_plain_schema(config))
-
-
-class Sink:
-    """Arrow tables of one config to one Parquet file, in row groups of
-    exactly ``row_group_size`` rows (the last one shorter), each written as
-    one contiguous chunk so that the bytes do not depend on how the rows
-    arrived."""
-
-    def __init__(self, path: Path, config: str, row_group_size: int = ROW_GROUP_SIZE) -> None:
-        import pyarrow.parquet as pq
-
-        self.path = path
-        self.schema = features()[config].arrow_schema
-        self.row_group_size = row_group_size
-        self.pending: list[Any] = []
-        self.pending_rows = 0
-        self.rows = 0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = pq.ParquetWriter(path, self.schema, **PARQUET_OPTIONS)
-
-    def add(self, table: Any) -> None:
-        import pyarrow as pa
-
-        if table.num_rows == 0:
-            return
-        self.pending.append(table)
-        self.pending_rows += table.num_rows
-        if self.pending_rows < self.row_group_size:
-            return
-        combined = pa.concat_tables(self.pending)
-        n = self.row_group_size
-        while self.pending_rows >= n:
-            self._write(combined.slice(0, n))
-            combined = combined.slice(n)
-            self.pending_rows -= n
-        self.pending = [combined] if self.pending_rows else []
-
-    def _write(self, table: Any) -> None:
-        import pyarrow as pa
-
-        t = pa.concat_tables([table]).combine_chunks() if table.num_rows else table
-        t = t.replace_schema_metadata(self.schema.metadata)
-        self.writer.write_table(t, row_group_size=self.row_group_size)
-        self.rows += t.num_rows
-        # the allocator would otherwise keep the row group's pages
-        # (tens of MB over a large build)
-        pa.default_memory_pool().release_unused()
-
-    def close(self) -> int:
-        """Write what is left; returns the uncompressed size of the data (num_bytes)."""
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if self.pending_rows or self.rows == 0:
-            self._write(pa.concat_tables(self.pending) if self.pending else self.schema.empty_table())
-            self.pending, self.pending_rows = [], 0
-        self.writer.close()
-        md = pq.ParquetFile(self.path).metadata
-        return sum(md.row_group(i).total_byte_size for i in range(md.num_row_groups))
 
 
 # ------------------------------------------------------------------ reading and validating the sources
@@ -766,14 +226,14 @@ def _process(doc_ids: list[str], spool: Path | None) -> Part:
             continue  # reported
         has_text = doc.text is not None
         rec_path = paths.document_record_path(root, doc_id)
-        stats.sources.append((_rel(rec_path, root), sha256_file(rec_path)))
+        stats.sources.append((rel_path(rec_path, root), sha256_file(rec_path)))
         if has_text:  # its sha256 was checked against the record's by the store
-            stats.sources.append((_rel(paths.text_path(root, doc_id), root), doc.record["sha256"]))
-        g = _read_valid(gold, _rel(gold, root), store, report, doc_id, has_text, stats)
+            stats.sources.append((rel_path(paths.text_path(root, doc_id), root), doc.record["sha256"]))
+        g = _read_valid(gold, rel_path(gold, root), store, report, doc_id, has_text, stats)
         raw = {}
         for a in paths.annotators(root, doc_id):
             p = paths.raw_path(root, doc_id, a)
-            raw[a] = _read_valid(p, _rel(p, root), store, report, doc_id, has_text, stats)
+            raw[a] = _read_valid(p, rel_path(p, root), store, report, doc_id, has_text, stats)
         if report.errors:
             continue  # keep validating to report everything, build nothing
         document_rows(Source(doc_id, doc.record, doc.text, g, raw), rows, pairs, stats)
@@ -782,22 +242,18 @@ def _process(doc_ids: list[str], spool: Path | None) -> Part:
         tables = {}
         for c in CONFIGS:
             if c in MODALITY_VIEWS:
-                tables[c] = _pair_table(c, pairs[MODALITY_VIEWS[c]].modality_batch(), stats)
+                tables[c] = pair_table(c, pairs[MODALITY_VIEWS[c]].modality_batch(), stats)
                 continue
             if c in pairs:
-                tables[c] = _pair_table(c, pairs[c], stats)
+                tables[c] = pair_table(c, pairs[c], stats)
                 continue
-            cols = _transpose(rows.pop(c), len(columns(c)))
-            _collect(stats, c, cols)
+            cols = transpose(rows.pop(c), len(columns(c)))
+            collect(stats, c, cols)
             tables[c] = to_table(c, cols)
     part = Part(report.kept, report.files, report.records, stats, messages, tables)
     if spool is not None:
         part.to_spool(spool)
     return part
-
-
-def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def document_rows(src: Source, rows: dict[str, list[tuple[Any, ...]]], pairs: dict[str, views.PairBatch],
@@ -1020,21 +476,6 @@ def build(root: Path, out: Path | None = None, card_source: Path | None = None, 
     return BuildResult(out, stats, files)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def versions() -> dict[str, str]:
-    """The versions of what writes the bytes (pinned in pyproject.toml)."""
-    from importlib.metadata import version
-
-    return {"geostance": __version__, "pyarrow": version("pyarrow"), "datasets": version("datasets")}
-
-
 def _finish(root: Path, out: Path, tmp: Path, stats: Stats, card_source: Path | None, with_card: bool) -> list[str]:
     """Write the metadata files next to the data in ``tmp``, then move
     everything into ``out`` (data first, the manifest last) and remove data
@@ -1067,98 +508,6 @@ def _finish(root: Path, out: Path, tmp: Path, stats: Stats, card_source: Path | 
         elif p.is_dir() and not any(p.iterdir()):
             p.rmdir()
     return files
-
-
-def dataset_version(sources: Iterable[tuple[str, str]]) -> str:
-    """The version of the data a build (or a score) rests on: the sha256 of
-    the manifest's source list, one ``<sha256>  <path>`` line per source
-    file in manifest order (the format of ``sha256sum``). It covers every
-    document, gold and raw file the build reads, and nothing the build or
-    the baselines write, so a results entry can name the data it was scored
-    on without depending on the card, whose tables come from the results.
-
-    >>> dataset_version([("documents/a.jsonl", "ab")]) == hashlib.sha256(b"ab  documents/a.jsonl\\n").hexdigest()
-    True
-    """
-    h = hashlib.sha256()
-    for path, sha in sources:
-        h.update(f"{sha}  {path}\n".encode())
-    return h.hexdigest()
-
-
-def source_files(root: Path) -> list[tuple[str, str]]:
-    """``(path relative to root, sha256)`` of every source file a build of
-    ``root`` reads, in the manifest's order (documents in id order; per
-    document with gold: its record, its text when included, its gold, its
-    raw passes by annotator), without building; ``dataset_version`` of this
-    is the manifest's ``dataset_version``."""
-    import json as _json
-
-    out = []
-    for doc_id in paths.doc_ids(root):
-        gold = paths.gold_path(root, doc_id)
-        if not gold.is_file():
-            continue
-        rec_path = paths.document_record_path(root, doc_id)
-        out.append((_rel(rec_path, root), sha256_file(rec_path)))
-        record = _json.loads(rec_path.read_text(encoding="utf-8").splitlines()[0])
-        if record.get("text_included") and paths.text_path(root, doc_id).is_file():
-            out.append((_rel(paths.text_path(root, doc_id), root), record["sha256"]))
-        out.append((_rel(gold, root), sha256_file(gold)))
-        for a in paths.annotators(root, doc_id):
-            p = paths.raw_path(root, doc_id, a)
-            out.append((_rel(p, root), sha256_file(p)))
-    return out
-
-
-def manifest(root: Path, stats: Stats, file_info: dict[str, dict[str, Any]], files: list[str]) -> bytes:
-    """MANIFEST.json: the built files (sha256, bytes, rows), the source files
-    they were built from (sha256), and the writer settings and versions."""
-    m = {
-        "name": "geostance",
-        "schema_version": labels.SCHEMA_VERSION,
-        "versions": versions(),
-        "parquet": dict(PARQUET_OPTIONS, row_group_size=ROW_GROUP_SIZE),
-        "dataset_version": dataset_version(stats.sources),
-        "folds": {"k": views.FOLDS, "seed": views.FOLD_SEED,
-                  "fold": "pair views: pair-disjoint (the unordered entity pair, by name); ner: sentences",
-                  "sentence_fold": "pair views: sentences"},
-        "documents": list(stats.documents),
-        "skipped_without_gold": list(stats.skipped),
-        "built_without_text": list(stats.without_text),
-        "files": [dict(path=rel, **file_info[rel]) for rel in files if rel != MANIFEST],
-        "sources": stats.sources,  # (path, sha256) pairs, written as {"path": ..., "sha256": ...}
-    }
-    return _manifest_json(m).encode() + b"\n"
-
-
-def _manifest_json(m: dict[str, Any]) -> str:
-    """``json.dumps(m, indent=1, ensure_ascii=False)``, with ``m["sources"]``
-    (an iterable of ``(path, sha256)``) written as a list of ``{"path": p,
-    "sha256": h}``. The two lists that grow with the corpus (``documents``,
-    ``sources``) are formatted here: the standard library's indenting
-    encoder is written in Python and takes most of a second on 10,000
-    documents.
-
-    >>> m = {"a": 1, "documents": ["d1", "dé"], "sources": [("p/\\"x\\".jsonl", "ab")]}
-    >>> slow = dict(m, sources=[{"path": p, "sha256": h} for p, h in m["sources"]])
-    >>> _manifest_json(m) == json.dumps(slow, indent=1, ensure_ascii=False)
-    True
-    >>> _manifest_json({"documents": [], "sources": []}) == json.dumps({"documents": [], "sources": []}, indent=1)
-    True
-    """
-    from json.encoder import encode_basestring as q
-
-    sources = ",\n".join(f'  {{\n   "path": {q(p)},\n   "sha256": {q(h)}\n  }}' for p, h in m["sources"])
-    long = {
-        "documents": ("[\n" + ",\n".join("  " + q(d) for d in m["documents"]) + "\n ]") if m["documents"] else "[]",
-        "sources": f"[\n{sources}\n ]" if sources else "[]",
-    }
-    marks = {k: f"\x00{k}\x00" for k in long}
-    text = json.dumps(dict(m, **marks), indent=1, ensure_ascii=False)
-    for k, v in long.items():
-        text = text.replace(q(marks[k]), v, 1)
-    return text
 
 
 # ------------------------------------------------------------------ check

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +59,15 @@ def block_names(text: str) -> list[str]:
     return [m.group("name") for m in BLOCK.finditer(text)]
 
 
-def fill(text: str, content: Mapping[str, str]) -> str:
+def fill(text: str, content: Mapping[str, str], keep: Iterable[str] = ()) -> str:
     """Replace the body of every generated block by ``content[name]``.
 
-    Every block of ``text`` must have content and every content a block."""
+    Every block of ``text`` must have content and every content a block,
+    except the blocks named in ``keep``: those are written by another verb
+    (:data:`KEPT`) and keep the body they have."""
+    kept = set(keep)
     names = block_names(text)
-    unknown = sorted(set(names) - set(content))
+    unknown = sorted(set(names) - set(content) - kept)
     missing = sorted(set(content) - set(names))
     if unknown:
         raise CardError(f"the card has generated block(s) that nothing generates: {', '.join(unknown)}")
@@ -72,6 +75,8 @@ def fill(text: str, content: Mapping[str, str]) -> str:
         raise CardError(f"the card lacks the generated block(s): {', '.join(missing)}")
 
     def sub(m: re.Match[str]) -> str:
+        if m.group("name") not in content:
+            return m.group(0)
         body = content[m.group("name")].rstrip("\n") + "\n"
         return f"<!-- gen:{m.group('name')} -->\n{body}<!-- /gen:{m.group('name')} -->"
 
@@ -111,7 +116,7 @@ def _overview(s: Any) -> str:
 
 
 def _layers(s: Any) -> str:
-    from geostance.hf.build import CONFIGS, data_file
+    from geostance.hf.configs import CONFIGS, data_file
 
     what = {
         "documents": "one row per document: metadata and text",
@@ -138,7 +143,7 @@ def _layers(s: Any) -> str:
 
 
 def _documents(s: Any) -> str:
-    from geostance.hf.build import DOC_INFO
+    from geostance.hf.configs import DOC_INFO
 
     at = {k: i for i, k in enumerate(DOC_INFO)}
     doc_id, text = at["doc_id"], at["text"]
@@ -241,7 +246,7 @@ def _left_out(s: Any) -> str:
 
 
 def _folds(s: Any) -> str:
-    from geostance.hf.build import MODALITY_VIEWS, PAIR_VIEWS, VIEW_CONFIGS
+    from geostance.hf.configs import MODALITY_VIEWS, PAIR_VIEWS, VIEW_CONFIGS
 
     pair_views = [v for v in VIEW_CONFIGS if v in PAIR_VIEWS or v in MODALITY_VIEWS]
     rows = []
@@ -356,7 +361,7 @@ def gold_agreement_markdown(root: Path, doc_ids: list[str]) -> str:
 
 
 def _reproducibility(versions: Mapping[str, str]) -> str:
-    from geostance.hf.build import PARQUET_OPTIONS, ROW_GROUP_SIZE
+    from geostance.hf.configs import PARQUET_OPTIONS, ROW_GROUP_SIZE
 
     opts = ", ".join(f"`{k}={v}`" for k, v in PARQUET_OPTIONS.items())
     return (
@@ -384,22 +389,11 @@ def _text_rights(s: Any) -> str:
     return " ".join(parts)
 
 
-#: the ``baselines`` block when there are no results: what ``baselines.card_block``
-#: gives then (tests/test_card.py checks that they agree)
-NO_BASELINES = "No baseline results yet: run `geostance baselines`.\n"
-
-
-def baselines_block(root: Path) -> str:
-    """The ``baselines`` block: ``geostance baselines``' table from the
-    ``baselines/results.json`` beside the dataset folder (the repository's
-    for ``dataset/``). :mod:`geostance.evaluation.baselines` (which imports
-    scikit-learn, a second or more) is imported only when there are results."""
-    results = root.resolve().parent / "baselines" / "results.json"
-    if not results.is_file():
-        return NO_BASELINES
-    from geostance.evaluation import baselines
-
-    return baselines.card_block(results)
+#: blocks of the card that another verb writes, and the build keeps as they
+#: stand: the baselines' results and the leaderboard (``geostance baselines``
+#: and ``geostance leaderboard add`` write them; the main job runs the
+#: baselines before the build, so the card the build ships has them fresh)
+KEPT = {"baselines": "geostance baselines", "leaderboard": "geostance baselines, geostance leaderboard add"}
 
 
 def _passes() -> Any:
@@ -408,18 +402,10 @@ def _passes() -> Any:
     return passes
 
 
-def leaderboard_block(root: Path) -> str:
-    """The ``leaderboard`` block: the entries of ``leaderboard/`` beside the
-    dataset folder (:mod:`geostance.evaluation.leaderboard`)."""
-    from geostance.evaluation import leaderboard
-
-    return leaderboard.card_block_of(root.resolve().parent / "leaderboard")
-
-
 def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) -> dict[str, str]:
     """The content of every generated block, from the build's statistics
     (and, for ``baselines``, from the baseline results beside the dataset)."""
-    from geostance.hf.build import versions as current_versions
+    from geostance.hf.manifest import versions as current_versions
 
     v = versions or current_versions()
     return {
@@ -430,8 +416,6 @@ def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) ->
         "views": _views(stats),
         "left-out": _left_out(stats),
         "folds": _folds(stats),
-        "baselines": baselines_block(root),
-        "leaderboard": leaderboard_block(root),
         "annotators": _annotators(stats),
         "agreement": agreement_markdown(root, stats.documents),
         "passes": _passes().protocols_markdown(root, stats.documents),
@@ -445,7 +429,7 @@ def blocks(stats: Any, root: Path, versions: Mapping[str, str] | None = None) ->
 
 def refresh(card_text: str, stats: Any, root: Path) -> str:
     """CARD.md with every generated block recomputed."""
-    return fill(card_text, blocks(stats, root))
+    return fill(card_text, blocks(stats, root), keep=KEPT)
 
 
 # ------------------------------------------------------------------ YAML front matter
@@ -470,7 +454,7 @@ def declared_configs(stats: Any) -> list[str]:
     load a split without examples, so a config that is empty in a build (say
     ``stance_modality`` while the gold is of schema 1.0) keeps its Parquet
     file (the schema, no rows) but is not offered to ``load_dataset``."""
-    from geostance.hf.build import CONFIGS
+    from geostance.hf.configs import CONFIGS
 
     return [c for c in CONFIGS if stats.rows[c] > 0]
 
@@ -479,7 +463,7 @@ def front_matter(stats: Any, file_info: Mapping[str, Mapping[str, Any]]) -> dict
     """The card's YAML metadata as a dict (key order is the output order)."""
     import datasets
 
-    from geostance.hf.build import DEFAULT_CONFIG, SPLIT, data_file, features
+    from geostance.hf.configs import DEFAULT_CONFIG, SPLIT, data_file, features
 
     feats = features()
     configs = []

@@ -142,7 +142,7 @@ def generate(stats: Any, file_info: dict[str, dict[str, Any]], versions: dict[st
     """The bytes of ``croissant.json`` for a build (``stats`` is a
     :class:`geostance.hf.build.Stats`, ``file_info`` maps each data file to its
     sha256 and size)."""
-    from geostance.hf.build import CONFIGS, data_file, features
+    from geostance.hf.configs import CONFIGS, data_file, features
 
     feats = features()
     distribution = []
