@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from geostance.contributing import adjudicate
+from geostance.contributing import alignment
 from geostance.core import jsonl, paths
 from geostance.contract import records
 from geostance.cli import main
@@ -40,13 +41,13 @@ def root(tmp_path: Path) -> Path:
     return r
 
 
-def alignment(root: Path) -> adjudicate.Alignment:
+def align(root: Path) -> alignment.Alignment:
     anns, text, _ = adjudicate.load_annotators(root, DOC, None)
-    return adjudicate.Alignment(anns, text)
+    return alignment.Alignment(anns, text)
 
 
 def test_the_worksheet_lists_exactly_the_disagreements(root: Path) -> None:
-    al = alignment(root)
+    al = align(root)
     # by hand from the fixtures: bob has no "its"; names "European Union"/"EU"; bob splits the Kremlin
     # off Russia; t1's source (spokesman e4 / AUTHOR); only bob has CRITICIZE Russia -> EU
     got = [(it.id, it.layer, it.differs) for it in al.disagreements()]
@@ -205,7 +206,7 @@ def test_accepting_a_cluster_attaches_the_mentions_its_annotator_lacks(root: Pat
             r["name"], r["mentions"] = "Russian Federation", ["m4", "m5", "m6"]
     recs = [r for r in recs if not (r["kind"] == "entity" and r["id"] == "e6")]
     paths.raw_path(root, DOC, "bob").write_bytes(records.to_bytes(recs))
-    al = alignment(root)
+    al = align(root)
     lines = []
     for it in al.disagreements():
         ln = al.worksheet_line(it)
