@@ -20,10 +20,21 @@ imports its machinery only when called, so ``import geostance`` stays light:
 >>> [r["modality"] for r in doc.raw["ann-1"] if r["kind"] == "stance"]
 ['QUESTIONED', 'HYPOTHETICAL']
 
-``geostance.validation.validator`` and ``geostance.agreement.document`` are, for now, the modules of
-those verbs (``geostance.validation.validator.validate(paths)`` returns a report whose
-``findings`` is the list of findings); they become functions of this
-namespace when the package is grouped into subpackages.
+Validate, score and agree, from Python:
+
+>>> report = geostance.validate([root])
+>>> report.errors, len(report.findings)
+(0, 0)
+>>> a = ds["open-question"].raw["ann-1"]
+>>> b = [r for r in a if r["kind"] != "stance"] + [r for r in a if r["kind"] == "stance"][:1]
+>>> round({m.id: m.value for m in geostance.agree(a, b)}["stances.tuple.f1"], 3)  # P 1/1, R 1/2
+0.667
+
+``geostance.score(view, predictions, gold=...)`` scores a predictions file
+against a view's gold: a dataset folder (the gold is derived from its
+annotations) or a built view's Parquet file ``data/<view>/test.parquet`` (what
+``datasets.load_dataset`` reads), so a user with only the published dataset
+can score.
 """
 
 from __future__ import annotations
@@ -33,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Document", "load", "__version__"]
+__all__ = ["Document", "agree", "load", "score", "validate", "__version__"]
 
 Record = dict[str, Any]
 
@@ -74,3 +85,40 @@ def load(path: str | Path) -> dict[str, Document]:
         )
     return out
 
+
+def validate(paths: list[str | Path] | None = None, max_per_id: int | None = None,
+             documents: str | Path | None = None) -> Any:
+    """Validate dataset folders, folders of JSONL files or single files, as
+    ``geostance validate`` does; the :class:`~geostance.core.findings.Report`
+    has the counts and ``findings``, the list of
+    :class:`~geostance.core.findings.Finding` (id, file, line, field, message)."""
+    from geostance.validation.validator import validate as run
+
+    return run([Path(p) for p in paths] if paths else None, max_per_id, Path(documents) if documents else None)
+
+
+def score(view: str, predictions: str | Path, gold: str | Path, resamples: int = 1000, seed: int = 0) -> Any:
+    """Score a predictions file (JSONL or CSV, one label per row id) on a task view.
+
+    ``gold`` is a dataset folder (the view is derived from its gold
+    annotations, after validation) or a file of the view's rows: the built
+    ``data/<view>/test.parquet`` or a JSONL file. Returns the
+    :class:`~geostance.evaluation.scorers.ScoreReport` (``scores``, intervals,
+    per-class figures) that ``geostance score`` prints; 95 % intervals from
+    ``resamples`` seeded bootstrap resamples of sentences."""
+    from geostance.evaluation import predictions as P, reference, scorers
+
+    g = Path(gold)
+    rows = reference.gold_views(g, (view,))[0][view] if g.is_dir() else reference.read_gold_rows(g, view)
+    pred = P.load(Path(predictions), view, rows)
+    return scorers.score_rows(scorers.scorer_for(view), rows, pred, resamples, seed)
+
+
+def agree(a: list[Record], b: list[Record]) -> list[Any]:
+    """Every agreement measure of two annotations of one document (lists of
+    records, e.g. ``Document.raw[...]``), as :class:`~geostance.agreement.pairwise.Measure`:
+    span F1 of sentences and mentions, CoNLL coreference, stance and relation
+    F1, kappa and alpha of their labels."""
+    from geostance.agreement.pairwise import compare
+
+    return compare(a, b)

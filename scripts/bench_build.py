@@ -2,7 +2,7 @@
 """Benchmark of `geostance build` on the synthetic corpus of the validator benchmark.
 
 Generates (once, seeded) a corpus of N documents of about 100 gold records
-each with geostance.contract.synth (10,000 documents: about 1 million records), then
+each with geostance.validation.synth (10,000 documents: about 1 million records), then
 builds it in fresh subprocesses, one process each, and prints for each run:
 
   records/s   annotation records read, validated and built per second of wall
@@ -69,7 +69,7 @@ def corpus(path: Path, n_docs: int, seed: int) -> int:
         got = json.loads(stamp.read_text())
         if {k: got.get(k) for k in want} == want:
             return got["records"]
-    from geostance.contract import synth
+    from geostance.validation import synth
 
     t = time.perf_counter()
     n = synth.generate(path, n_docs, seed)

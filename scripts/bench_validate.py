@@ -2,7 +2,7 @@
 """Benchmark of `geostance validate` on a synthetic corpus.
 
 Generates (once, seeded) a corpus of N documents of about 100 records each
-with geostance.contract.synth, then measures in fresh subprocesses, one process each:
+with geostance.validation.synth, then measures in fresh subprocesses, one process each:
 
   full      geostance.validation.validator.validate(): file + schema + semantics + consistency
   floor     orjson parsing plus the compiled schema check (jsonschema_rs is_valid)
@@ -81,7 +81,7 @@ def child(mode: str, root: Path, *extra: str) -> dict:
 
 
 def ensure_corpus(root: Path, n_docs: int, seed: int) -> None:
-    from geostance.contract.synth import generate
+    from geostance.validation.synth import generate
 
     stamp = root / ".synth.json"
     want = {"docs": n_docs, "seed": seed}

@@ -35,7 +35,7 @@ def root(tmp_path):
 
 
 def test_table_output(capsys):
-    code, out, err = run(capsys, DOC, "--root", FIX)
+    code, out, err = run(capsys, DOC, "--dataset", FIX)
     assert (code, err) == (0, "")
     assert "agree-tiny: alice (A) vs bob (B)" in out
     assert "agree-tiny: 3 pairs, their mean, and alpha over all annotators" in out
@@ -48,14 +48,14 @@ def test_table_output(capsys):
 
 def test_json_and_markdown_outputs_are_reproducible_and_consistent(capsys, tmp_path):
     j1, m1 = tmp_path / "out" / "a.json", tmp_path / "out" / "a.md"
-    code, out_json, _ = run(capsys, DOC, "--root", FIX, "--format", "json", "--json", j1, "--markdown", m1)
+    code, out_json, _ = run(capsys, DOC, "--dataset", FIX, "--format", "json", "--json", j1, "--markdown", m1)
     assert code == 0
     assert j1.read_text(encoding="utf-8") == out_json
-    code, out_md, _ = run(capsys, DOC, "--root", FIX, "--format", "markdown")
+    code, out_md, _ = run(capsys, DOC, "--dataset", FIX, "--format", "markdown")
     assert code == 0 and m1.read_text(encoding="utf-8") == out_md
     # same inputs, byte-identical outputs
     j2, m2 = tmp_path / "b.json", tmp_path / "b.md"
-    assert run(capsys, DOC, "--root", FIX, "--json", j2, "--markdown", m2)[0] == 0
+    assert run(capsys, DOC, "--dataset", FIX, "--json", j2, "--markdown", m2)[0] == 0
     assert j1.read_bytes() == j2.read_bytes() and m1.read_bytes() == m2.read_bytes()
     assert sorted(p.name for p in j1.parent.iterdir()) == ["a.json", "a.md"]  # no stray temp files
 
@@ -83,7 +83,7 @@ def test_undefined_values_are_null_in_json_never_nan(capsys, root):
     # and α are undefined.
     raw = root / "annotations" / "raw" / DOC
     shutil.copy(raw / "alice.jsonl", raw / "dave.jsonl")
-    code, out, err = run(capsys, DOC, "--root", root, "--annotators", "alice,dave", "--format", "json")
+    code, out, err = run(capsys, DOC, "--dataset", root, "--annotators", "alice,dave", "--format", "json")
     assert (code, err) == (0, "")
     assert "NaN" not in out
     m = {x["id"]: x for x in json.loads(out)["pairs"][0]["measures"]}
@@ -92,7 +92,7 @@ def test_undefined_values_are_null_in_json_never_nan(capsys, root):
 
 
 def test_annotators_option_selects_and_orders(capsys):
-    code, out, _ = run(capsys, DOC, "--root", FIX, "--annotators", "carol, alice")
+    code, out, _ = run(capsys, DOC, "--dataset", FIX, "--annotators", "carol, alice")
     assert code == 0
     assert "agree-tiny: carol (A) vs alice (B)" in out
     assert "bob" not in out and "pairs, their mean" not in out
@@ -100,25 +100,25 @@ def test_annotators_option_selects_and_orders(capsys):
 
 def test_plot_is_written_and_reproducible(capsys, tmp_path):
     p1, p2, s1 = tmp_path / "t1.png", tmp_path / "t2.png", tmp_path / "t.svg"
-    assert run(capsys, DOC, "--root", FIX, "--plot", p1)[0] == 0
-    assert run(capsys, DOC, "--root", FIX, "--plot", p2)[0] == 0
+    assert run(capsys, DOC, "--dataset", FIX, "--plot", p1)[0] == 0
+    assert run(capsys, DOC, "--dataset", FIX, "--plot", p2)[0] == 0
     assert p1.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert p1.read_bytes() == p2.read_bytes()
-    assert run(capsys, DOC, "--root", FIX, "--annotators", "alice,bob", "--plot", s1)[0] == 0
+    assert run(capsys, DOC, "--dataset", FIX, "--annotators", "alice,bob", "--plot", s1)[0] == 0
     assert b"<svg" in s1.read_bytes()[:500]
 
 
 @pytest.mark.parametrize(
     "argv, code, message",
     [
-        ((DOC, "--root", "{tmp}"), 2, "not a dataset folder"),
-        (("no-such-doc", "--root", "{fix}"), 2, "unknown document 'no-such-doc'"),
-        (("../x", "--root", "{fix}"), 2, "is not a document id"),
-        ((DOC, "--root", "{fix}", "--annotators", "alice"), 2, "agreement needs two or more"),
-        ((DOC, "--root", "{fix}", "--annotators", "alice,zed"), 2, "no annotator file for zed"),
-        ((DOC, "--root", "{fix}", "--annotators", "alice,alice"), 2, "names alice more than once"),
-        ((DOC, "--root", "{fix}", "--annotators", "alice,,bob"), 2, "no empty name"),
-        ((DOC, "--root", "{fix}", "--plot", "{tmp}/x.pdf"), 2, "must end in .png or .svg"),
+        ((DOC, "--dataset", "{tmp}"), 2, "not a dataset folder"),
+        (("no-such-doc", "--dataset", "{fix}"), 2, "unknown document 'no-such-doc'"),
+        (("../x", "--dataset", "{fix}"), 2, "is not a document id"),
+        ((DOC, "--dataset", "{fix}", "--annotators", "alice"), 2, "agreement needs two or more"),
+        ((DOC, "--dataset", "{fix}", "--annotators", "alice,zed"), 2, "no annotator file for zed"),
+        ((DOC, "--dataset", "{fix}", "--annotators", "alice,alice"), 2, "names alice more than once"),
+        ((DOC, "--dataset", "{fix}", "--annotators", "alice,,bob"), 2, "no empty name"),
+        ((DOC, "--dataset", "{fix}", "--plot", "{tmp}/x.pdf"), 2, "must end in .png or .svg"),
     ],
 )
 def test_usage_errors(capsys, tmp_path, argv, code, message):
@@ -133,7 +133,7 @@ def test_fewer_than_two_annotator_files(capsys, root):
     raw = root / "annotations" / "raw" / DOC
     (raw / "bob.jsonl").unlink()
     (raw / "carol.jsonl").unlink()
-    code, out, err = run(capsys, DOC, "--root", root)
+    code, out, err = run(capsys, DOC, "--dataset", root)
     assert (code, out) == (1, "")
     assert "has 1 annotator file(s)" in err and "only alice" in err
 
@@ -145,7 +145,7 @@ def test_invalid_file_is_refused_with_the_validators_findings(capsys, root, tmp_
     lines[i] = lines[i].replace('"text":"NATO"', '"text":"NATI"')
     bob.write_text("".join(lines), encoding="utf-8")
     out_json = tmp_path / "never.json"
-    code, out, err = run(capsys, DOC, "--root", root, "--json", out_json)
+    code, out, err = run(capsys, DOC, "--dataset", root, "--json", out_json)
     assert (code, out) == (1, "")
     assert f"bob.jsonl:{i + 1}: [" in err and "span-text-mismatch" in err
     assert "refusing to compare invalid annotation files" in err and "alice.jsonl" not in err.split("refusing")[1]
@@ -157,7 +157,7 @@ def test_warnings_do_not_stop_the_comparison_but_are_mentioned(capsys, root):
     # missing stance: a level-4 warning, not an error.
     alice = root / "annotations" / "raw" / DOC / "alice.jsonl"
     alice.write_text("".join(x for x in alice.read_text(encoding="utf-8").splitlines(keepends=True) if '"id":"t1"' not in x), encoding="utf-8")
-    code, out, err = run(capsys, DOC, "--root", root, "--annotators", "alice,bob")
+    code, out, err = run(capsys, DOC, "--dataset", root, "--annotators", "alice,bob")
     assert code == 0 and "alice (A) vs bob (B)" in out
     assert "alice.jsonl has 1 validation warning(s)" in err and "bob.jsonl" not in err
 
@@ -165,7 +165,7 @@ def test_warnings_do_not_stop_the_comparison_but_are_mentioned(capsys, root):
 def test_unwritable_output_is_an_error_not_a_traceback(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, out, err = run(capsys, DOC, "--root", FIX, "--json", blocker / "a.json")
+    code, out, err = run(capsys, DOC, "--dataset", FIX, "--json", blocker / "a.json")
     assert (code, out) == (1, "")
     assert "cannot write" in err
 

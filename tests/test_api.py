@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import geostance
-from geostance.contract import findings
+from geostance.core import findings
 from geostance.core import jsonl
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
@@ -53,3 +53,27 @@ def test_the_version_is_defined_once() -> None:
     from importlib.metadata import version
 
     assert version("geostance") == geostance.__version__
+
+
+def test_score_takes_its_gold_from_the_built_parquet_or_the_dataset_folder():
+    repo = Path(geostance.__file__).parent.parent
+    pred = repo / "baselines" / "predictions" / "pair" / "stance_classification" / "majority.jsonl"
+    parquet = repo / "dataset" / "data" / "stance_classification" / "test.parquet"
+    from_parquet = geostance.score("stance_classification", pred, parquet, resamples=50)
+    from_folder = geostance.score("stance_classification", pred, repo / "dataset", resamples=50)
+    assert from_parquet.as_dict() == from_folder.as_dict()
+    # majority predicts one label for all rows: accuracy is that label's share of gold rows
+    import pyarrow.parquet as pq
+
+    labels = pq.read_table(parquet).column("label").to_pylist()
+    acc = from_parquet.as_dict()["scores"]["accuracy"]["value"]  # rounded to 6 places in the report
+    top = max(labels.count(x) for x in set(labels)) / len(labels)
+    assert abs(acc - top) < 5e-7
+
+
+def test_validate_returns_the_findings_as_a_list(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"kind": "mention"}\n', encoding="utf-8")
+    report = geostance.validate([bad], documents=VALID / "documents")
+    assert report.errors == len([f for f in report.findings if f.severity == "error"]) > 0
+    assert all(f.file.endswith("bad.jsonl") and f.line == 1 for f in report.findings)

@@ -244,7 +244,7 @@ def _card(path: Path) -> None:
 def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """geostance baselines on a synthetic corpus of 2 documents (valid, 1.1),
     into a temporary repository layout: out/, leaderboard/, CARD.md."""
-    from geostance.contract import synth
+    from geostance.validation import synth
 
     tmp = tmp_path_factory.mktemp("bl")
     root = tmp / "ds"

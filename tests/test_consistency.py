@@ -7,7 +7,7 @@ import pytest
 
 from geostance.contract import labels
 from geostance.validation.consistency import check
-from geostance.contract.findings import table
+from geostance.core.findings import table
 
 B = {"schema_version": "1.0", "doc_id": "mini"}
 FAVOR, AGAINST, NEUTRAL = labels.STANCE_LABELS

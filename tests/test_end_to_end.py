@@ -87,7 +87,7 @@ def test_a_new_document_goes_from_contribution_to_load_dataset(tmp_path: Path, c
         baseline = load_all(base, tmp_path / "cache-base")
 
     # 1. contribute: the document with alice's pass, then bob's
-    c = ["contribute", "--root", str(root)]
+    c = ["contribute", "--dataset", str(root)]
     assert main(c + ["document", str(CONTRIB / "eu-urges-calm.txt"), "--doc", DOC, "--title", "EU Urges Calm Over Ukraine",
                      "--language", "en", "--source-note", "A short article written for geostance's tests.",
                      "--text-rights", "Written for geostance's tests.",
@@ -97,7 +97,7 @@ def test_a_new_document_goes_from_contribution_to_load_dataset(tmp_path: Path, c
 
     # 2. agreement
     agree_json = tmp_path / "agree.json"
-    assert main(["agree", DOC, "--root", str(root), "--json", str(agree_json)]) == 0
+    assert main(["agree", DOC, "--dataset", str(root), "--json", str(agree_json)]) == 0
     (pair,) = json.loads(agree_json.read_text(encoding="utf-8"))["pairs"]
     measures = {m["id"]: m["value"] for m in pair["measures"]}
     assert measures["mentions.exact.f1"] == pytest.approx(18 / 19)  # by hand: 9 spans shared of alice's 10 and bob's 9
@@ -105,11 +105,11 @@ def test_a_new_document_goes_from_contribution_to_load_dataset(tmp_path: Path, c
 
     # 3. adjudication: the fixture's decisions answer exactly the worksheet's disagreements
     ws = tmp_path / "worksheet.jsonl"
-    assert main(["adjudicate", DOC, "--root", str(root), "--worksheet", str(ws)]) == 0
+    assert main(["adjudicate", DOC, "--dataset", str(root), "--worksheet", str(ws)]) == 0
     fresh = [(x["id"], x["layer"], x["records"]) for x in jsonl.load_records(ws)]
     decided = [(x["id"], x["layer"], x["records"]) for x in jsonl.load_records(DECISIONS)]
     assert fresh == decided
-    assert main(["adjudicate", DOC, "--root", str(root), "--apply", str(DECISIONS)]) == 0
+    assert main(["adjudicate", DOC, "--dataset", str(root), "--apply", str(DECISIONS)]) == 0
 
     # 4. validate
     report = validate([root])

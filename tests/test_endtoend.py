@@ -18,7 +18,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 def test_end_to_end_gold_against_itself_and_a_degraded_system(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from geostance.evaluation import endtoend
     from geostance.core import jsonl
-    from geostance.contract import synth
+    from geostance.validation import synth
 
     root = tmp_path / "ds"
     synth.generate(root, n_docs=3, seed=4, records_per_doc=60)
@@ -44,7 +44,7 @@ def test_end_to_end_gold_against_itself_and_a_degraded_system(tmp_path: Path, ca
 
 
 def test_end_to_end_refuses_an_invalid_system_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from geostance.contract import synth
+    from geostance.validation import synth
 
     root = tmp_path / "ds"
     synth.generate(root, n_docs=1, seed=4, records_per_doc=40)

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from geostance.core import jsonl
-from geostance.contract.findings import table
+from geostance.core.findings import table
 
 REC = {"kind": "sentence", "schema_version": "1.0", "doc_id": "d", "id": "s1", "start": 0, "end": 5, "text": "Hello"}
 LINE = orjson.dumps(REC)

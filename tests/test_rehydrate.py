@@ -14,6 +14,7 @@ import pytest
 
 from geostance.hf import build as B, rehydrate as R
 from geostance.hf import configs
+from geostance.contract import records
 from geostance.core import jsonl
 from geostance.cli import main
 from geostance.core.paths import REPO_ROOT
@@ -59,7 +60,7 @@ def test_stripped_records_pass_the_schema_with_the_text_exempt():
     m = next(r for r in R.strip_records(gold(FIXTURE)) if r["kind"] == "mention")
     ok, found = check_record(m, "f.jsonl", 1)
     assert not ok and [f.id for f in found] == ["missing-field"]
-    assert check_record(R.exempt_text(m), "f.jsonl", 1) == (True, [])
+    assert check_record(records.exempt_text(m), "f.jsonl", 1) == (True, [])
 
 
 def test_strip_text_writes_a_copy_without_the_text(stripped):
@@ -106,7 +107,7 @@ def test_rehydrate_refuses_a_copy_that_differs(stripped, tmp_path, capsys):
     for bad in (good.replace(b"Ostria", b"Austria", 1), good.replace(b"\n", b"\r\n"), good.rstrip(b"\n")):
         copy = tmp_path / "copy.txt"
         copy.write_bytes(bad)
-        assert main(["rehydrate", DOC, "--text", str(copy), "--root", str(stripped)]) == 1
+        assert main(["rehydrate", DOC, "--text", str(copy), "--dataset", str(stripped)]) == 1
         err = capsys.readouterr().err
         assert "refused, nothing written" in err and hashlib.sha256(bad).hexdigest() in err
         assert json.loads((FIXTURE / "documents" / f"{DOC}.jsonl").read_text())["sha256"] in err
@@ -116,7 +117,7 @@ def test_rehydrate_refuses_a_copy_that_differs(stripped, tmp_path, capsys):
 def test_rehydrate_restores_text_and_the_full_build(stripped, tmp_path, capsys):
     copy = tmp_path / "my-copy.txt"
     copy.write_bytes((FIXTURE / "documents" / f"{DOC}.txt").read_bytes())
-    assert main(["rehydrate", DOC, "--text", str(copy), "--root", str(stripped)]) == 0
+    assert main(["rehydrate", DOC, "--text", str(copy), "--dataset", str(stripped)]) == 0
     assert "sha256 matches" in capsys.readouterr().out
     assert gold(stripped) == gold(FIXTURE)
     for a in ("llm-1", "llm-2"):
@@ -128,17 +129,17 @@ def test_rehydrate_restores_text_and_the_full_build(stripped, tmp_path, capsys):
     full = B.build(FIXTURE, tmp_path / "full", CARD)
     assert {k: v for k, v in tree(res.out).items() if k.startswith("data/")} == \
            {k: v for k, v in tree(full.out).items() if k.startswith("data/")}
-    assert main(["rehydrate", DOC, "--text", str(copy), "--root", str(stripped)]) == 0
+    assert main(["rehydrate", DOC, "--text", str(copy), "--dataset", str(stripped)]) == 0
     assert "already has its text" in capsys.readouterr().out
 
 
 def test_rehydrate_usage_errors(stripped, tmp_path, capsys):
     copy = tmp_path / "c.txt"
     copy.write_text("x")
-    assert main(["rehydrate", "no-such-doc", "--text", str(copy), "--root", str(stripped)]) == 1
+    assert main(["rehydrate", "no-such-doc", "--text", str(copy), "--dataset", str(stripped)]) == 1
     assert "no document 'no-such-doc'" in capsys.readouterr().err
-    assert main(["rehydrate", DOC, "--text", str(tmp_path / "missing.txt"), "--root", str(stripped)]) == 2
-    assert main(["rehydrate", DOC, "--text", str(copy), "--root", str(tmp_path)]) == 2
+    assert main(["rehydrate", DOC, "--text", str(tmp_path / "missing.txt"), "--dataset", str(stripped)]) == 2
+    assert main(["rehydrate", DOC, "--text", str(copy), "--dataset", str(tmp_path)]) == 2
 
 
 def test_validate_accepts_a_document_shipped_without_its_text(stripped):

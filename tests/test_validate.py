@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from geostance.core import jsonl
 from geostance.contract import labels
 from geostance.cli import main as cli_main
-from geostance.contract.findings import Report, table
+from geostance.core.findings import Report, table
 from geostance.contract.schemas import ANNOTATION_KINDS
 from geostance.validation.validator import DocumentStore, validate, validate_records
 

@@ -485,7 +485,7 @@ def test_no_view_leaks_its_label():
     import tempfile
 
     from geostance.evaluation import reference
-    from geostance.contract import synth
+    from geostance.validation import synth
 
     sources = [Path(__file__).parent / "fixtures" / "build", FIXTURE_11, Path(__file__).parent.parent / "dataset"]
     with tempfile.TemporaryDirectory() as t:

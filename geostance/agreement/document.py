@@ -195,10 +195,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("doc_id", metavar="DOC_ID", help="the document (dataset/documents/<DOC_ID>.jsonl)")
     p.add_argument("--annotators", metavar="A,B[,...]", default=None,
                    help="compare only these annotators, in this order (default: all, alphabetical)")
-    p.add_argument("--root", type=Path, default=None, metavar="DATASET",
+    p.add_argument("--dataset", dest="root", type=Path, default=None, metavar="DIR",
                    help="the dataset folder (default: $GEOSTANCE_DATASET, ./dataset or the repository's dataset/)")
-    p.add_argument("--format", choices=("table", "json", "markdown"), default="table",
-                   help="what to print (default: table)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="what to print (default: text)")
     p.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the JSON result to PATH")
     p.add_argument("--markdown", type=Path, default=None, metavar="PATH", help="also write the Markdown report to PATH")
     p.add_argument("--plot", type=Path, default=None, metavar="PATH",

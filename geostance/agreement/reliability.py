@@ -47,7 +47,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from geostance.contributing.alignment import Ann, Components
+from geostance.agreement.components import Ann, Components
 from geostance.agreement.pairwise import Measure, krippendorff_alpha
 
 Rec = dict[str, Any]

@@ -4,6 +4,12 @@ Each verb lives in the module named in :data:`VERBS`, which provides
 ``HELP`` (one line), ``DESCRIPTION`` and ``EPILOG`` (the --help text),
 ``configure(parser)`` and ``run(args) -> exit status``. Modules are imported
 only when their verb runs, so ``geostance --help`` stays fast.
+
+One vocabulary for every verb: the dataset folder is ``--dataset DIR``
+(the old spelling ``--root`` is accepted with a deprecation note), a verb
+that prints results takes ``--format {text,json,markdown}`` (``table`` is
+accepted for ``text``), options and arguments may come in any order, and
+every ``--help`` ends with the exit codes (:data:`EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,20 @@ VERBS: dict[str, tuple[str, str]] = {
     "leaderboard": ("geostance.evaluation.leaderboard", "the leaderboard: validate its entries, print its tables, or add a system's scored run"),
 }
 
+#: the exit codes of every verb; each verb's --help ends with them
+EXIT_CODES = """\
+exit codes:
+  0    success
+  1    the input was checked and refused: findings, a failed check, a refused write
+  2    usage error: bad option or argument, a missing or unreadable file or folder
+  3    internal error: a bug in geostance (GEOSTANCE_DEBUG=1 shows the traceback); please report it
+  130  interrupted
+"""
+
+#: old spellings still accepted, with a note: option -> (new option, what to say)
+DEPRECATED = {"--root": "--dataset"}
+FORMAT_ALIASES = {"table": "text"}
+
 DESCRIPTION = """\
 geostance: stance and relations in geopolitical news.
 
@@ -46,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geostance",
         description=DESCRIPTION,
+        epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     from geostance import __version__
@@ -55,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     for verb, (module, help_line) in VERBS.items():
         sub.add_parser(verb, help=help_line.replace("%", "%%"), add_help=False)
     return parser
+
+
+def normalise(verb: str, args: list[str]) -> list[str]:
+    """``args`` with deprecated spellings replaced (a note on stderr for each).
+
+    >>> normalise("agree", ["d1", "--root", "data", "--format=table"])
+    ['d1', '--dataset', 'data', '--format=text']
+    """
+    out = []
+    take_format = False
+    for a in args:
+        name, eq, value = a.partition("=")
+        if name in DEPRECATED:
+            print(f"geostance {verb}: note: {name} is deprecated; use {DEPRECATED[name]}", file=sys.stderr)
+            a = DEPRECATED[name] + eq + value
+        elif take_format and a in FORMAT_ALIASES:
+            a = FORMAT_ALIASES[a]
+        elif name == "--format" and eq and value in FORMAT_ALIASES:
+            a = f"--format={FORMAT_ALIASES[value]}"
+        take_format = a == "--format"
+        out.append(a)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,15 +114,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     verb = argv[0]
     module = importlib.import_module(VERBS[verb][0])
+    epilog = getattr(module, "EPILOG", None)
     vp = argparse.ArgumentParser(
         prog=f"geostance {verb}",
         description=getattr(module, "DESCRIPTION", VERBS[verb][1]),
-        epilog=getattr(module, "EPILOG", None),
+        epilog=(epilog.rstrip("\n") + "\n\n" if epilog else "") + EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     module.configure(vp)
+    rest = normalise(verb, argv[1:])
     try:
-        args = vp.parse_args(argv[1:])
+        if any(isinstance(a, argparse._SubParsersAction) for a in vp._actions):
+            args = vp.parse_args(rest)
+        else:
+            args = vp.parse_intermixed_args(rest)  # options and arguments in any order
     except SystemExit as exc:
         return int(exc.code or 0)
     try:

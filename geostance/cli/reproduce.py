@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 HELP = "the main job: validate, run the baselines, build the dataset, print the results"
 DESCRIPTION = __doc__
@@ -37,6 +38,8 @@ STEPS: tuple[str, ...] = ("validate", "baselines", "build")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", type=Path, default=None, metavar="DIR",
+                   help="the dataset folder (default: the dataset); baselines/ and CARD.md beside it are updated")
     p.add_argument("--skip-baselines", action="store_true", help="validate and build only")
 
 
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     for i, step in enumerate(steps, 1):
         print(f"\n== [{i}/{len(steps)}] geostance {step}", flush=True)
         t0 = time.perf_counter()
-        rc = main([step])
+        rc = main([step] + (["--dataset", str(args.dataset)] if args.dataset else []))
         print(f"== geostance {step}: exit {rc} in {time.perf_counter() - t0:.1f} s", flush=True)
         if rc != 0:
             print(f"geostance reproduce: step '{step}' failed (exit {rc}); stopping", file=sys.stderr)
@@ -58,5 +61,5 @@ def run(args: argparse.Namespace) -> int:
         print("\n== Results (baselines/RESULTS.md, baselines/results.json)\n")
         from geostance.core.paths import default_dataset_root
 
-        print(summary(default_dataset_root().resolve().parent / "baselines"))
+        print(summary((args.dataset or default_dataset_root()).resolve().parent / "baselines"))
     return 0

@@ -29,7 +29,7 @@ import jsonschema
 import jsonschema_rs
 from referencing import Registry, Resource
 
-from geostance.contract.findings import Finding
+from geostance.core.findings import Finding
 from geostance.contract import labels
 from geostance.contract.labels import RECORD_KINDS, STANCE_MODALITIES
 from geostance.core.paths import SCHEMA_DIR

@@ -85,10 +85,11 @@ from geostance.core import atomic, jsonl, paths
 from geostance.contract import records
 from geostance.contributing import transaction
 from geostance.contributing.contribute import ContributeError, check_id, plural
-from geostance.contract.findings import Report
+from geostance.core.findings import Report
 from geostance.contributing.interop import check_records, dataset_document
 from geostance.contract.labels import AUTHOR, RELATION_TYPES, STANCE_LABELS, modalities_of
-from geostance.contributing.alignment import AdjudicationError, Alignment, Ann, Item, Span, parse_span, span_key
+from geostance.agreement.components import Ann, Span, parse_span, span_key
+from geostance.contributing.alignment import AdjudicationError, Alignment, Item
 from geostance.contributing.worksheet import Gold, decision_for, read_worksheet, worksheet_bytes, worksheet_markdown
 
 Rec = dict[str, Any]
@@ -832,7 +833,7 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="with --worksheet: also write the agreed items (kind 'agreed', ids A1 ...), for a review: "
                         "a decision on one of them is logged as a review decision")
     p.add_argument("--annotators", default=None, metavar="A,B", help="the annotators to compare (default: all of the document's)")
-    p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
+    p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
     p.add_argument("--replace", action="store_true", help="replace existing gold (the previous version is kept in .history/)")
     p.add_argument("--dry-run", action="store_true", help="with --apply: check the decisions and the gold, write nothing")
 

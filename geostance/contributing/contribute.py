@@ -51,7 +51,7 @@ from typing import Any
 from geostance.core import jsonl, paths
 from geostance.contract import records
 from geostance.contributing import transaction
-from geostance.contract.findings import Finding, Report
+from geostance.core.findings import Finding, Report
 from geostance.contract.labels import SCHEMA_VERSION
 from geostance.contract.schemas import check_record, schema
 from geostance.validation.validator import DocumentStore, load_document, validate_records
@@ -442,11 +442,11 @@ examples:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR",
+    p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR",
                    help="the dataset folder (default: $GEOSTANCE_DATASET, ./dataset, or the repository's dataset/)")
     sub = p.add_subparsers(dest="what", metavar="annotations|document|recover", required=True)
     def dataset_option(sp: argparse.ArgumentParser) -> None:  # also accepted after the sub-command
-        sp.add_argument("--dataset", "--root", dest="dataset", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+        sp.add_argument("--dataset", dest="dataset", type=Path, default=argparse.SUPPRESS, metavar="DIR",
                         help="the dataset folder (default: $GEOSTANCE_DATASET, ./dataset, or the repository's dataset/)")
 
     a = sub.add_parser("annotations", help="add one annotator's file for an existing document")

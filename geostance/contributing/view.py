@@ -453,7 +453,7 @@ examples:
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("doc", metavar="DOC", help="the document id")
     p.add_argument("--out", type=Path, default=None, metavar="FILE", help="the HTML file (default: out/view/DOC.html)")
-    p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
+    p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
     p.add_argument("--layers", default=None, metavar="A,B", help="the layers to show, in order (gold and/or annotator ids; default: all)")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from geostance.contract.findings import Finding
+from geostance.core.findings import Finding
 
 MAX_LINE_BYTES = 1_000_000
 _BOM = b"\xef\xbb\xbf"

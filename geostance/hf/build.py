@@ -56,9 +56,10 @@ from pathlib import Path
 from typing import Any
 
 
+from geostance.contract import records
 from geostance.core import atomic, jsonl, paths
 from geostance.hf import views
-from geostance.contract.findings import Report
+from geostance.core.findings import Report
 from geostance.hf.configs import CONFIGS, CROISSANT, MANIFEST, MODALITY_VIEWS, PAIR_VIEWS, README, ROW_GROUP_SIZE, columns, data_file, features
 from geostance.hf.manifest import manifest, rel_path, sha256_file, versions
 from geostance.hf.parquet import Sink, SourceLog, collect, pair_table, transpose, to_table
@@ -95,9 +96,8 @@ def _read_valid(path: Path, rel: str, store: Any, report: Report, doc_id: str, h
     """Read (and hash, for the manifest), parse and validate one annotation
     file (``rel``: its path relative to the dataset folder); its valid
     records by kind, in file order."""
-    from geostance.hf import rehydrate
     from geostance.validation import validator as validate
-    from geostance.contract.findings import Finding
+    from geostance.core.findings import Finding
 
     name = store.display(path)
     report.files += 1
@@ -113,7 +113,7 @@ def _read_valid(path: Path, rel: str, store: Any, report: Report, doc_id: str, h
     if not has_text:
         # a document shipped without its text: records may omit the surface
         # text, which the schema requires; check them with the text exempt
-        recs = [(line, rehydrate.exempt_text(r)) for line, r in recs]
+        recs = [(line, records.exempt_text(r)) for line, r in recs]
     groups = validate.validate_records(recs, name, store, report, doc_id)
     # the build reads surface text from the document text by offsets, never
     # from the records, so the exempted records need no undoing
@@ -579,8 +579,9 @@ examples:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("root", nargs="?", type=Path, default=None, metavar="DATASET",
+    p.add_argument("--dataset", dest="root", type=Path, default=None, metavar="DIR",
                    help="the dataset folder (with documents/ and annotations/); default: the dataset")
+    p.add_argument("old_root", nargs="?", type=Path, default=None, metavar="DATASET", help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="where to write the build (default: the dataset folder itself, as the Hub hosts it)")
     p.add_argument("--card", type=Path, default=None, metavar="FILE",
@@ -593,6 +594,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.old_root is not None:
+        print("geostance build: note: the dataset folder as a positional argument is deprecated; use --dataset DIR", file=sys.stderr)
+        args.root = args.root or args.old_root
     root = args.root if args.root is not None else paths.default_dataset_root()
     if not root.is_dir():
         print(f"geostance build: {root}: no such folder", file=sys.stderr)

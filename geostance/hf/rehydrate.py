@@ -38,13 +38,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from geostance.contract.records import SPAN_KINDS
 from geostance.core import atomic, jsonl, paths
 
 Rec = dict[str, Any]
-
-SPAN_KINDS = ("sentence", "mention")
-#: stands in for a stripped surface text during the schema check only
-EXEMPT = "\ufffc"
 
 
 class RehydrateError(Exception):
@@ -94,18 +91,6 @@ def rehydrate_records(records: list[Rec], text: str) -> list[Rec]:
             r = dict(r, evidence=[_with_text(e, text) for e in r["evidence"]])
         out.append(r)
     return out
-
-
-def exempt_text(r: Rec) -> Rec:
-    """``r`` with :data:`EXEMPT` where a stripped record lacks its surface
-    text, so the record schemas (which require it) can check the rest."""
-    k = r.get("kind")
-    if k in SPAN_KINDS and "text" not in r:
-        return dict(r, text=EXEMPT)
-    if k == "stance" and isinstance(r.get("evidence"), list):
-        ev = [dict(e, text=EXEMPT) if isinstance(e, dict) and "text" not in e else e for e in r["evidence"]]
-        return dict(r, evidence=ev)
-    return r
 
 
 def check_copy(record: Rec, data: bytes, name: str) -> str:
@@ -219,14 +204,14 @@ Exit status: 0 re-hydrated (or already), 1 refused, 2 usage error.
 EPILOG = """\
 examples:
   geostance rehydrate china-backs-russia --text ~/articles/china.txt
-  geostance rehydrate my-doc --text my-doc.txt --root path/to/dataset
+  geostance rehydrate my-doc --text my-doc.txt --dataset path/to/dataset
 """
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("doc_id", metavar="DOC_ID", help="the document to re-hydrate")
     p.add_argument("--text", type=Path, required=True, metavar="FILE", help="your copy of the article text")
-    p.add_argument("--root", type=Path, default=None, metavar="DATASET", help="the dataset folder (default: the dataset)")
+    p.add_argument("--dataset", dest="root", type=Path, default=None, metavar="DIR", help="the dataset folder (default: the dataset)")
 
 
 def run(args: argparse.Namespace) -> int:

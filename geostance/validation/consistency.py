@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
-from geostance.contract.findings import Finding
+from geostance.core.findings import Finding
 from geostance.contract.labels import ACTOR_TYPES, IMPLYING_MODALITIES, SIGNATURES
 
 Lined = list[tuple[int, dict[str, Any]]]

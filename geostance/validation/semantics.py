@@ -16,7 +16,7 @@ from operator import itemgetter
 from collections import defaultdict
 from typing import Any, Iterator
 
-from geostance.contract.findings import Finding
+from geostance.core.findings import Finding
 from geostance.contract.labels import ACTOR_TYPES, SIGNATURES, SYMMETRIC_TYPES
 
 Rec = dict[str, Any]

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from geostance.validation import consistency, semantics
 from geostance.core import jsonl
-from geostance.contract.findings import Finding, Report, table
+from geostance.core.findings import Finding, Report, table
 from geostance.contract.labels import RECORD_KINDS, SCHEMA_VERSIONS
 from geostance.core.paths import default_dataset_root
 from geostance.contract.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator, schema
@@ -158,7 +158,7 @@ def validate_records(
     if isinstance(peek, str):
         peek_doc = store.get(peek, report)
         if peek_doc is not None and peek_doc.text is None:
-            from geostance.hf.rehydrate import exempt_text
+            from geostance.contract.records import exempt_text
 
             recs = [(line, exempt_text(rec)) for line, rec in recs]
     if batch_validator().is_valid([r for _, r in recs]):
@@ -376,7 +376,9 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="a dataset folder (with documents/), any folder (all *.jsonl below it) or a file; default: the dataset")
     p.add_argument("--max-err", type=int, default=None, metavar="N",
                    help="show at most N findings of each id (all are still counted)")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--dataset", type=Path, default=None, metavar="DIR",
+                   help="the dataset folder to validate (the same as giving it as PATH; default: the dataset)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
     p.add_argument("--documents", type=Path, default=None, metavar="DIR",
                    help="folder of document records and texts for files outside a dataset (default: the dataset's documents/)")
     p.add_argument("--list", action="store_true", help="print the table of finding ids and exit")
@@ -390,6 +392,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_err is not None and args.max_err < 1:
         print("geostance validate: --max-err must be at least 1", file=sys.stderr)
         return 2
+    if args.dataset is not None:
+        args.paths = [args.dataset, *args.paths]
     for p in args.paths:
         if not p.exists():
             print(f"geostance validate: {p}: no such file or folder", file=sys.stderr)
@@ -403,6 +407,8 @@ def run(args: argparse.Namespace) -> int:
     report = validate(args.paths or None, args.max_err, args.documents)
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    elif args.format == "markdown":
+        print(report.render_markdown())
     else:
         print(report.render_text())
     return 1 if report.errors else 0

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from geostance.core import jsonl, paths
-from geostance.contract.findings import Report
+from geostance.core.findings import Report
 from geostance.validation.validator import Document, DocumentStore, load_document, validate_records
 
 Rec = dict[str, Any]

@@ -53,7 +53,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, nargs="?", default=None, metavar="FILE", help="a geostance annotation file (JSONL)")
     p.add_argument("--out", type=Path, required=True, help="brat: a folder; Label Studio: the JSON file")
     p.add_argument("--doc", default=None, metavar="DOC", help="the document id (default: the file's doc_id)")
-    p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
+    p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
     p.add_argument("--no-sentences", action="store_true", help="brat: leave out the Sentence spans (the importer then takes the dataset's)")
     p.add_argument("--tool", choices=("brat", "labelstudio"), default=None, help="config: which tool's configuration")
     p.add_argument("--stances", choices=("events", "relations"), default="events",

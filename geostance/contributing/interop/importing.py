@@ -72,7 +72,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="the geostance JSONL file to write")
     p.add_argument("--doc", default=None, metavar="DOC",
                    help="the document id (default: the .ann file's name; Label Studio: the task's data.doc_id)")
-    p.add_argument("--dataset", "--root", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
+    p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
     p.add_argument("--annotation-id", default=None, metavar="ID", help="Label Studio: which annotation of the task to import")
     p.add_argument("--default-modality", choices=MODALITIES, default=None,
                    help="modality of relations whose file gives none (otherwise they are refused)")

@@ -134,6 +134,25 @@ class Report:
             "findings": [f.as_dict() for f in self.kept],
         }
 
+    def render_markdown(self) -> str:
+        """The findings as one Markdown table (errors first, then warnings, each in
+        file/line order), then the summary line, as ``validate --format markdown`` prints them."""
+        from geostance.core.tables import Column, render_markdown
+
+        order = {"error": 0, "warning": 1}
+        rows = [{"severity": f.severity, "id": f"{f.code} {f.id}", "where": f"{f.file}:{f.line}" if f.line else f.file,
+                 "field": f.field or "", "message": f.message}
+                for f in sorted(self.kept, key=lambda f: (order.get(f.severity, 2), f.file, f.line))]
+        out = []
+        if rows:
+            cols = [Column("severity", "severity"), Column("id", "finding"), Column("where", "file:line"),
+                    Column("field", "field"), Column("message", "message")]
+            out += [render_markdown(rows, cols), ""]
+        for fid, n in self.suppressed().items():
+            out.append(f"- {n} more `{table()[fid].code} {fid}` not shown (--max-err)")
+        out.append(f"{self.files} file(s), {self.records} record(s): {self.errors} error(s), {self.warnings} warning(s)")
+        return "\n".join(out)
+
     def render_text(self) -> str:
         """Errors first, then warnings, each in file/line order, then a summary."""
         out: list[str] = []
