@@ -91,3 +91,31 @@ def test_the_installed_wheel_runs_from_another_folder(wheel: Path, tmp_path: Pat
     assert listed.returncode == 0 and "span-text-mismatch" in listed.stdout
     checked = run("-m", "geostance", "validate", "data")
     assert checked.returncode == 0 and "0 error(s), 0 warning(s)" in checked.stdout, checked.stdout + checked.stderr
+
+
+def test_readme_tree_matches_the_package():
+    """README's package tree names every subpackage of geostance/ and every module in it, and nothing else."""
+    import re
+
+    repo = Path(__file__).resolve().parent.parent
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## The package", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    rooms: dict[str, str] = {}
+    current = None
+    for line in block.splitlines()[1:]:
+        m = re.match(r"  (\S+?)/?\s{2,}(.*)", line)
+        if m and not line.startswith("   "):
+            current = m.group(1)
+            rooms[current] = m.group(2)
+        elif current:
+            rooms[current] += " " + line.strip()
+    pkg = repo / "geostance"
+    subpackages = sorted(p.name for p in pkg.iterdir() if p.is_dir() and (p / "__init__.py").is_file())
+    assert sorted(r for r in rooms if r != "__init__.py") == subpackages
+    for sub in subpackages:
+        words = set(re.findall(r"[A-Za-z_]+", rooms[sub]))
+        for mod in sorted((pkg / sub).glob("*.py")):
+            if mod.stem != "__init__":
+                assert mod.stem in words or mod.stem.replace("_", " ") in rooms[sub], f"README tree: {sub}/{mod.name} not described"
+        for child in sorted(p for p in (pkg / sub).iterdir() if p.is_dir() and (p / "__init__.py").is_file()):
+            assert child.name in words, f"README tree: {sub}/{child.name}/ not described"
