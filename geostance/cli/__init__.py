@@ -32,10 +32,10 @@ VERBS: dict[str, tuple[str, str]] = {
     "migrate": ("geostance.contributing.migrate", "upgrade annotation files from schema version 1.0 to 1.1 (stance modality decided by you, never guessed)"),
     "adjudicate": ("geostance.contributing.adjudicate", "worksheet of disagreements between annotators; apply its decisions to make gold"),
     "view": ("geostance.contributing.view", "write a self-contained HTML page showing a document's annotations"),
-    "score": ("geostance.evaluation.score", "score predictions against a task view's gold (or a system's annotations end to end), with 95% CIs"),
-    "compare": ("geostance.evaluation.compare", "paired test between two predictions files on a task view: p-value and interval of the difference"),
+    "score": ("geostance.cli.score", "score predictions against a task view's gold (or a system's annotations end to end), with 95% CIs"),
+    "compare": ("geostance.cli.compare", "paired test between two predictions files on a task view: p-value and interval of the difference"),
     "baselines": ("geostance.evaluation.baselines", "run every baseline on every task view; write baselines/, the leaderboard and the CARD.md tables"),
-    "leaderboard": ("geostance.evaluation.leaderboard", "the leaderboard: validate its entries, print its tables, or add a system's scored run"),
+    "leaderboard": ("geostance.cli.leaderboard", "the leaderboard: validate its entries, print its tables, or add a system's scored run"),
 }
 
 #: the exit codes of every verb; each verb's --help ends with them
