@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__version__ = "0.1.0"
+from geostance.core.version import __version__
 __all__ = ["Document", "agree", "load", "score", "validate", "__version__"]
 
 Record = dict[str, Any]

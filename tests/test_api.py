@@ -49,7 +49,11 @@ def test_import_stays_light() -> None:
 
 def test_the_version_is_defined_once() -> None:
     text = (Path(geostance.__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'dynamic = ["version"]' in text and 'version = { attr = "geostance.__version__" }' in text
+    assert 'dynamic = ["version"]' in text and 'version = { attr = "geostance.core.version.__version__" }' in text
+    # no other file of the package assigns a version
+    pkg = Path(geostance.__file__).parent
+    assigners = sorted(str(f.relative_to(pkg)) for f in pkg.rglob("*.py") if "\n__version__ =" in "\n" + f.read_text(encoding="utf-8"))
+    assert assigners == ["core/version.py"]
     from importlib.metadata import version
 
     assert version("geostance") == geostance.__version__

@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from geostance import __version__
+    from geostance.core.version import __version__
 
     parser.add_argument("--version", action="version", version=f"geostance {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="<verb>", title="verbs")

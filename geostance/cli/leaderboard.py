@@ -10,7 +10,7 @@ from pathlib import Path
 from geostance.core import atomic
 from geostance.core.tables import render_text
 from geostance.evaluation.leaderboard import ALL_ROWS, ENTRIES, LEADERBOARD_DIR, LeaderboardError, PROTOCOL_TITLES, README, check_all, file_name, group_table, groups, load_entries, readme
-from geostance.evaluation.leaderboard import END_TO_END, PREDICTIONS, PROTOCOL_TEXT, dataset, undated, cell, dated, dumps, problems, score_entry
+from geostance.evaluation.leaderboard import END_TO_END, PREDICTIONS, PROTOCOL_TEXT, dataset_block, undated, cell, dated, dumps, problems, score_entry
 
 
 
@@ -159,7 +159,7 @@ def add_entry(args: argparse.Namespace, lb_dir: Path) -> int:
             r = endtoend.score_documents(docs, args.resamples, args.seed)
             metrics = {m.id: {"value": m.value, "ci95": list(r.intervals[m.id]) if m.id in r.intervals else None,
                               "p": m.p, "r": m.r, "n": m.n, "note": m.reason} for m in r.measures}
-            entry = {"entry_format": "1", "system": system, "dataset": dataset(version), "task": END_TO_END,
+            entry = {"entry_format": "1", "system": system, "dataset": dataset_block(version), "task": END_TO_END,
                      "protocol": {"name": END_TO_END, "description": PROTOCOL_TEXT[END_TO_END]}, "predictions": preds,
                      "headline": list(endtoend.HEADLINE), "metrics": metrics,
                      "interval": {"method": "percentile bootstrap", "confidence": 0.95, "unit": "document",

@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from geostance import __version__
+from geostance.core.version import __version__
 from geostance.core.paths import REPO_ROOT, SCHEMA_DIR
 from geostance.core.tables import Column, render_markdown
 
@@ -109,7 +109,8 @@ def _metric(d: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k in ("value", "ci95", "undefined", "convention", "undefined_resamples")}
 
 
-def dataset(version: str | None) -> dict[str, Any]:
+def dataset_block(version: str | None) -> dict[str, Any]:
+    """The ``dataset`` block of a leaderboard entry: which data (``dataset_version``) and which geostance scored it."""
     if version is None:
         raise LeaderboardError("no dataset_version: the entry cannot say which data it was scored on")
     return {"name": "geostance", "dataset_version": version, "geostance_version": __version__}
@@ -127,7 +128,7 @@ def score_entry(system: Mapping[str, str], task: str, protocol: str, protocol_te
     entry: dict[str, Any] = {
         "entry_format": "1",
         "system": dict(system),
-        "dataset": dataset(dataset_version),
+        "dataset": dataset_block(dataset_version),
         "task": task,
         "protocol": {"name": protocol, "description": protocol_text},
         "predictions": predictions,
@@ -202,7 +203,7 @@ def pass_entries(root: Path, dataset_version: str, resamples: int, seed: int, ba
                        "description": f"the raw annotation pass {a} ({n_docs} document{'s' if n_docs != 1 else ''}), scored "
                                       "as a system against the gold that was adjudicated from it and the other passes: "
                                       "the agreement a model is compared with, not a held-out score"},
-            "dataset": dataset(dataset_version),
+            "dataset": dataset_block(dataset_version),
             "task": END_TO_END,
             "protocol": {"name": END_TO_END, "description": PROTOCOL_TEXT[END_TO_END]},
             "predictions": preds,

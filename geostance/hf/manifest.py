@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 
-from geostance import __version__
+from geostance.core.version import __version__
 from geostance.core import paths
 from geostance.contract import labels
 from geostance.hf import views
