@@ -173,6 +173,6 @@ def test_unwritable_output_is_an_error_not_a_traceback(capsys, tmp_path):
 def test_help_and_registration(capsys):
     from geostance.cli import VERBS
 
-    assert VERBS["agree"][0] == "geostance.agreement.document"
+    assert VERBS["agree"][0] == "geostance.cli.agree"
     assert main(["agree", "--help"]) == 0
     assert "Krippendorff" in capsys.readouterr().out
