@@ -339,6 +339,6 @@ def test_citation_and_changelog_follow_the_package_version() -> None:
     assert yaml_file("CITATION.cff")["version"] == __version__
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")  # (tomllib is 3.11+; the package supports 3.10)
     assert re.search(r'(?m)^version = "([^"]+)"', pyproject) is None  # defined once, in geostance/__init__.py
-    assert 'version = { attr = "geostance.__version__" }' in pyproject
+    assert 'version = { attr = "geostance.core.version.__version__" }' in pyproject
     changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## [Unreleased]" in changelog or f"## [{__version__}]" in changelog

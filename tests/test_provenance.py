@@ -64,3 +64,49 @@ def test_a_changed_pass_is_caught(tmp_path: Path) -> None:
     changed = tmp_path / "x.jsonl"
     changed.write_bytes(data.replace(b"\n", b" \n", 1))
     assert sha256(changed) != rec["sha256"]
+
+
+ADJUDICATIONS = sorted((DATASET / "adjudication" / "provenance").glob("*.json"))
+BLIND = {p.stem for p in PROVENANCE if load(p)["protocol"] == "blind"}
+
+
+def test_every_gold_from_blind_passes_has_an_adjudication_record() -> None:
+    docs = {p.parent.name for p in PROVENANCE if p.stem in BLIND}
+    assert docs and docs == {p.stem for p in ADJUDICATIONS}
+
+
+@pytest.mark.parametrize("path", ADJUDICATIONS, ids=lambda p: p.stem)
+def test_adjudication_provenance_fits_its_schema_and_its_files(path: Path) -> None:
+    rec = load(path)
+    errors = [e.message for e in reference_validator("adjudication-provenance").iter_errors(rec)]
+    assert errors == []
+    doc = rec["doc_id"]
+    assert doc == path.stem
+    assert rec["log"]["file"] == f"adjudication/{doc}.jsonl" and rec["gold"]["file"] == f"annotations/gold/{doc}.jsonl"
+    for f in (rec["log"], rec["gold"], rec["report"], rec["amendments"]["file"]):
+        assert sha256(DATASET / f["file"]) == f["sha256"], f"{f['file']} changed after the adjudication was committed"
+    for key in ("scheme", "guidelines", "brief"):
+        assert sha256(DATASET / rec[key]["copy"]) == rec[key]["sha256"]
+    # the adjudicator made none of the passes it adjudicated, and every pass it adjudicated is committed
+    assert rec["adjudicator"] not in rec["passes"]
+    assert all((DATASET / "annotations" / "raw" / doc / f"{a}.jsonl").is_file() for a in rec["passes"])
+    # every amendment it wrote is in the guidelines
+    guidelines = (DATASET / "GUIDELINES.md").read_text(encoding="utf-8")
+    assert all(f"### {am} (" in guidelines for am in rec["amendments"]["ids"])
+
+
+@pytest.mark.parametrize("path", ADJUDICATIONS, ids=lambda p: p.stem)
+def test_every_gold_record_is_unanimous_or_has_its_decision(path: Path) -> None:
+    """A gold record that not every adjudicated pass had names the logged decision that put it there."""
+    rec = load(path)
+    log_ids = {json.loads(ln)["id"] for ln in (DATASET / rec["log"]["file"]).read_text(encoding="utf-8").splitlines()}
+    passes = set(rec["passes"])
+    undecided = []
+    for ln in (DATASET / rec["gold"]["file"]).read_text(encoding="utf-8").splitlines():
+        g = json.loads(ln)
+        prov = g["provenance"]
+        if set(prov["annotators"]) >= passes:
+            continue
+        if prov.get("decision") not in log_ids:
+            undecided.append(g["id"])
+    assert undecided == []

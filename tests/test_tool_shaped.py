@@ -366,7 +366,7 @@ def article_ls(offsets: str) -> list[dict]:
         pair = next((h, x) for h in ments[t["holder"]] for x in ments[t["target"]] if f"STANCE_{t['label']}" not in arrows.get((h, x), []))
         arrows.setdefault(pair, []).append(f"STANCE_{t['label']}")
         meta[pair[0]].append(f"stance STANCE_{t['label']} -> {pair[1]}: source={t['source']} explicit={str(t['explicit']).lower()} "
-                             + "evidence=" + ",".join(f"{e['start']}-{e['end']}" for e in t["evidence"]))
+                             + (f"modality={t['modality']} " if "modality" in t else "") + "evidence=" + ",".join(f"{e['start']}-{e['end']}" for e in t["evidence"]))
     res = [{"value": {"start": off(s["start"]), "end": off(s["end"]), "text": s["text"], "labels": ["Sentence"]}, "id": s["id"],
             "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual"} for s in g["sentence"]]
     res += [{"value": {"start": off(m["start"]), "end": off(m["end"]), "text": m["text"], "labels": [m["type"]]}, "id": m["id"],
@@ -377,8 +377,8 @@ def article_ls(offsets: str) -> list[dict]:
 
 
 def content(recs: list[dict], kind: str) -> list:
-    keep = {"stance": ("holder", "target", "label", "source", "explicit", "evidence"), "relation": ("id", "type", "head", "tail", "modality", "source", "evidence")}[kind]
-    return sorted(json.dumps({k: r[k] for k in keep}, sort_keys=True) for r in recs if r["kind"] == kind)
+    keep = {"stance": ("holder", "target", "label", "source", "explicit", "evidence", "modality"), "relation": ("id", "type", "head", "tail", "modality", "source", "evidence")}[kind]
+    return sorted(json.dumps({k: r.get(k) for k in keep}, sort_keys=True) for r in recs if r["kind"] == kind)
 
 
 @pytest.mark.parametrize("offsets", ["codepoints", "utf16"])

@@ -107,7 +107,13 @@ def blind_agreement_markdown(root: Path, doc_id: str) -> str:
 
 
 def gold_composition(gold: Iterable[Rec], passes: list[str]) -> dict[str, Counter[str]]:
-    """Layer -> counts of gold records that all, a majority, or fewer of ``passes`` had."""
+    """Layer -> counts of gold records that all, a majority, or fewer of ``passes`` had.
+
+    ``unanimous``: every pass had the record as gold has it (it went to gold
+    without a decision); ``majority``: more than half of the passes had it,
+    and a logged decision chose it; ``adjudicated``: fewer than that (a
+    decision chose a minority reading, edited a record or added one).
+    """
     out: dict[str, Counter[str]] = {k: Counter() for k in labels.RECORD_KINDS}
     need = len(passes) // 2 + 1
     blind = set(passes)
@@ -138,7 +144,9 @@ def gold_composition_markdown(root: Path, doc_ids: Iterable[str]) -> str:
         comp = gold_composition(recs, names)
         rows = [{"layer": k, **{c: comp[k][c] for c in ("unanimous", "majority", "adjudicated")},
                  "total": sum(comp[k].values())} for k in labels.RECORD_KINDS]
-        cols = [Column("layer", "layer")] + [Column(c, c, fmt=",d") for c in ("unanimous", "majority", "adjudicated", "total")]
+        titles = {"unanimous": "unanimous (no decision)", "majority": "majority had it (decided)",
+                  "adjudicated": "fewer had it (decided)", "total": "total"}
+        cols = [Column("layer", "layer")] + [Column(c, titles[c], fmt=",d") for c in ("unanimous", "majority", "adjudicated", "total")]
         parts.append(f"`{doc_id}` ({len(names)} blind passes; majority = {len(names) // 2 + 1} or more):\n\n" + render_markdown(rows, cols))
     return "\n\n".join(parts) if parts else "No document was built."
 

@@ -37,6 +37,8 @@ from geostance.core.paths import SCHEMA_DIR
 BASE_URI = "https://geostance.org/schema/1.0/"
 RECORD_SCHEMAS = RECORD_KINDS + ("document",)
 SHARED_SCHEMAS = ("labels", "defs")
+#: schemas of the dataset's metadata files (not annotation records), which may refer to each other
+METADATA_SCHEMAS = ("provenance", "adjudication-provenance", "leaderboard-entry")
 
 
 @lru_cache(maxsize=None)
@@ -47,7 +49,7 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def _all_names() -> tuple[str, ...]:
-    return SHARED_SCHEMAS + RECORD_SCHEMAS
+    return SHARED_SCHEMAS + RECORD_SCHEMAS + METADATA_SCHEMAS
 
 
 @lru_cache(maxsize=None)

@@ -56,7 +56,7 @@ with ``kind`` ``addition``.
 
 Every decision needs a ``reason`` (and may cite ``guidelines``). With
 ``--include-agreed`` the worksheet also lists the agreed items (``kind``
-``agreed``, ids ``A1`` ...); a decision on one of them is a *review*
+``agreed``, or ``follows`` for an entity only some annotators made, ids ``A1`` ...); a decision on one of them is a *review*
 decision, logged with the next free ``D`` id.
 
 The log (``adjudication/DOC.jsonl``) holds the decided lines, each with
@@ -65,7 +65,10 @@ the decision produced (null for a rejection).
 
 Gold records carry ``provenance``: ``annotators`` (those whose record was
 the same as gold's) and, where a decision fixed the record, ``decision``
-(its id in the log). Gold ids are renumbered in reading order: sentences by
+(its id in the log). An entity that only some annotators have, with no
+disagreement about its clustering, needs no decision of its own: it exists
+because its mentions were decided (its worksheet line has kind
+``follows``), and its ``decision`` is the first of its mentions' decisions. Gold ids are renumbered in reading order: sentences by
 start, mentions by (start, end), entities by their first mention, stances
 by their first evidence span, relations by their first evidence sentence,
 then head and tail position. Gold notes are the note of the record gold
@@ -252,7 +255,14 @@ class _Builder:
                         es = [s for s in self.al.anns[a].entity_spans(e["id"]) if s in ments]
                         if sorted(es) == sorted(spans) and e["name"] == name:
                             who.append(a)
-                clusters.append((spans, name, note, self.prov(who, ln)))
+                prov = self.prov(who, ln)
+                if ln is None and set(who) != set(self.al.names):
+                    # an entity some annotators lack exists because its mentions were decided: it follows them
+                    decs = sorted({ments[s]["provenance"]["decision"] for s in spans if "decision" in ments[s]["provenance"]},
+                                  key=lambda d: int(d[1:]))
+                    if decs:
+                        prov["decision"] = decs[0]
+                clusters.append((spans, name, note, prov))
         self._add_entities(clusters)
         self.cluster_of: dict[Span, int] = {}
         for n, (spans, *_rest) in enumerate(clusters):
@@ -779,7 +789,9 @@ each one, and turn the decisions into gold.
       (the same as tables to read). Refuses to overwrite an existing W.jsonl.
       With --include-agreed the agreed items are listed too (kind "agreed",
       ids A1 ...): leave their decision null, or decide one to correct what
-      every annotator got wrong (logged as a "review" decision).
+      every annotator got wrong (logged as a "review" decision). An entity
+      only some annotators made, clustered alike, is listed with kind
+      "follows": it needs no decision, as it exists when its mentions do.
       Add lines of your own for records no annotator made:
         {"layer": "mention", "decision": "add", "reason": "...", "record":
          {"start": 10, "end": 15, "type": "GPE", "form": "NAME", "metonymy": false,

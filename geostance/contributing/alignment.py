@@ -267,7 +267,8 @@ class Alignment:
         return {
             "id": it.id,
             "doc_id": self.doc_id,
-            "kind": "agreed" if it.agreed else "disagreement",
+            "kind": "disagreement" if not it.agreed else (
+                "follows" if it.layer == "entity" and set(it.members) != set(self.names) else "agreed"),
             "layer": it.layer,
             "key": it.key,
             "differs": it.differs,

@@ -48,7 +48,7 @@ def worksheet_markdown(al: Alignment, doc_id: str, lines: list[Rec] | None = Non
     out.append("")
     for ln in lines:
         kind = ln.get("kind", "disagreement")
-        what = ", ".join(ln.get("differs") or []) or ("new record" if kind == "addition" else "agreed")
+        what = ", ".join(ln.get("differs") or []) or {"addition": "new record", "follows": "exists as its mentions are decided"}.get(kind, "agreed")
         item = f" (item {ln['item']})" if ln.get("item") else ""
         out.append(f"## {ln['id']}{item} · {kind} · {ln['layer']} · {what}")
         out.append("")
