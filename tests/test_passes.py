@@ -62,3 +62,54 @@ def test_gold_composition_by_hand() -> None:
     assert dict(c["stance"]) == {"adjudicated": 2}
     assert dict(c["relation"]) == {"unanimous": 1}
     assert passes.gold_composition(gold, ["a", "b", "c", "d"])["mention"] == {"adjudicated": 1, "majority": 1}
+
+
+# ------------------------------------------------------------ the committed passes are not near-copies
+
+REPO_DATASET = Path(__file__).parent.parent / "dataset"
+
+
+def content(path: Path) -> list[tuple]:
+    """Each record as what it says, with ids, notes and provenance set aside (entities by their mention spans)."""
+    recs = jsonl.load_records(path)
+    m = {r["id"]: (r["start"], r["end"]) for r in recs if r["kind"] == "mention"}
+    s = {r["id"]: (r["start"], r["end"]) for r in recs if r["kind"] == "sentence"}
+    e = {r["id"]: tuple(sorted(m[x] for x in r["mentions"])) for r in recs if r["kind"] == "entity"}
+    out = []
+    for r in recs:
+        k = r["kind"]
+        if k == "sentence":
+            out.append((k, r["start"], r["end"]))
+        elif k == "mention":
+            out.append((k, r["start"], r["end"], r["type"], r["form"], r["metonymy"], e[r["entity"]]))
+        elif k == "entity":
+            out.append((k, e[r["id"]], r["type"]))
+        elif k == "stance":
+            out.append((k, e[r["holder"]], e[r["target"]], r["label"], e.get(r["source"], r["source"]), r["explicit"],
+                        r.get("modality"), tuple((v["start"], v["end"]) for v in r["evidence"])))
+        else:
+            out.append((k, m[r["head"]], m[r["tail"]], r["type"], r["modality"], e.get(r["source"], r["source"]),
+                        tuple(s[x] for x in r["evidence"])))
+    return out
+
+
+def identical_share(a: Path, b: Path) -> float:
+    from collections import Counter
+
+    ca, cb = Counter(content(a)), Counter(content(b))
+    return sum((ca & cb).values()) / max(sum(ca.values()), sum(cb.values()))
+
+
+def test_no_two_blind_passes_are_near_copies() -> None:
+    """The guided passes were near-copies (every record the same); blind passes must not be (below 95% shared)."""
+    for doc in sorted(p.name for p in (REPO_DATASET / "annotations" / "raw").iterdir()):
+        names = passes.by_protocol(REPO_DATASET, doc)
+        raw = REPO_DATASET / "annotations" / "raw" / doc
+        blind = names["blind"]
+        for i, a in enumerate(blind):
+            for b in blind[i + 1:]:
+                assert identical_share(raw / f"{a}.jsonl", raw / f"{b}.jsonl") < 0.95, (doc, a, b)
+        # the check can fail: the guided pair of the article is caught
+        guided = names["guided"]
+        if len(guided) >= 2:
+            assert identical_share(raw / f"{guided[0]}.jsonl", raw / f"{guided[1]}.jsonl") >= 0.95

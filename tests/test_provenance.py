@@ -110,3 +110,21 @@ def test_every_gold_record_is_unanimous_or_has_its_decision(path: Path) -> None:
         if prov.get("decision") not in log_ids:
             undecided.append(g["id"])
     assert undecided == []
+
+
+@pytest.mark.parametrize("path", ADJUDICATIONS, ids=lambda p: p.stem)
+def test_every_decision_quotes_the_text_and_cites_rules_that_exist(path: Path) -> None:
+    """A decision rests on words of the text (quoted in backticks) and on guideline sections or amendments
+    that exist in GUIDELINES.md; a head count is not a reason."""
+    import re
+
+    rec = load(path)
+    guidelines = (DATASET / "GUIDELINES.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^(§\d+\.\d+) ", guidelines, re.M)) | set(re.findall(r"^### (AM\d+) \(", guidelines, re.M))
+    text = (DATASET / "documents" / f"{rec['doc_id']}.txt").read_text(encoding="utf-8")
+    for ln in (DATASET / rec["log"]["file"]).read_text(encoding="utf-8").splitlines():
+        d = json.loads(ln)
+        quotes = re.findall(r"`([^`]+)`", d["reason"])
+        assert any(q in text for q in quotes), f"{d['id']}: the reason quotes no words of the text"
+        assert d["guidelines"] and set(d["guidelines"]) <= sections, f"{d['id']}: cites {d['guidelines']}"
+        assert not re.search(r"\bmajority\b|\b(two|2) of (three|3)\b", d["reason"], re.I), f"{d['id']}: a head count as a reason"
