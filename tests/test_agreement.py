@@ -126,6 +126,7 @@ GOLDEN = {
         "stances.label.alpha": F(2, 5),
         "stances.source.agreement": F(1),
         "stances.explicit.agreement": F(0),
+        "stances.evidence.agreement": F(1),
         "relations.typed.f1": F(1, 2),
         "relations.untyped.f1": F(3, 4),
         "relations.modality.kappa": F(0),
@@ -147,6 +148,7 @@ GOLDEN = {
         "stances.label.alpha": F(1),
         "stances.source.agreement": F(1),
         "stances.explicit.agreement": F(1),
+        "stances.evidence.agreement": F(1),
         "relations.typed.f1": F(1),
         "relations.untyped.f1": F(1),
         "relations.modality.kappa": F(0),
@@ -168,6 +170,7 @@ GOLDEN = {
         "stances.label.alpha": F(6, 11),
         "stances.source.agreement": F(1),
         "stances.explicit.agreement": F(0),
+        "stances.evidence.agreement": F(1),
         "relations.typed.f1": F(1, 2),
         "relations.untyped.f1": F(3, 4),
         "relations.modality.kappa": F(1),
@@ -481,6 +484,17 @@ def test_stance_pairing_label_then_source_and_the_diagnostics():
     # source: both translated sources agree (AUTHOR, e3 -> e9): 2/2; explicit: (T,F) and (F,T): 0/2
     assert (got["stances.source.agreement"].value, got["stances.source.agreement"].n) == (1.0, 2)
     assert got["stances.explicit.agreement"].value == 0.0
+
+
+def test_evidence_agreement_counts_matched_stances_with_the_same_spans():
+    a = [_m(1, 0, 2, ent="e1"), _m(2, 3, 5, ent="e2"), _m(3, 6, 8, ent="e3")]
+    b = copy.deepcopy(a)
+    ev = lambda *spans: [{"start": x, "end": y} for x, y in spans]  # noqa: E731
+    a += [dict(_t(1, "e1", "e2", FAVOR), evidence=ev((0, 5))), dict(_t(2, "e1", "e3", AGAINST), evidence=ev((0, 2), (6, 8)))]
+    # t1: the same span; t2: one span of two differs (by its end): not the same evidence
+    b += [dict(_t(1, "e1", "e2", FAVOR), evidence=ev((0, 5))), dict(_t(2, "e1", "e3", AGAINST), evidence=ev((0, 2), (6, 7)))]
+    got = {m.id: m for m in ag.stance_measures(a, b)}
+    assert (got["stances.evidence.agreement"].value, got["stances.evidence.agreement"].n) == (0.5, 2)
 
 
 def test_same_label_same_source_is_paired_first():

@@ -74,7 +74,9 @@ those with the same label, then the rest, each step in id order.
   A stance of schema 1.0 has no modality, so two 1.0 passes give
   ``value=None`` with the reason; modality is never part of the matching;
 * diagnostics over the tuple-matched stances: the share with the same
-  ``source`` (translated) and the share with the same ``explicit`` flag.
+  ``source`` (translated), the share with the same ``explicit`` flag, and
+  the share with exactly the same evidence spans (the same set of
+  ``(start, end)``).
 
 Relations: a relation is ``(type, head span, tail span)``: head and tail
 mentions are aligned by exact span match, so a relation whose head or tail
@@ -498,7 +500,13 @@ def stance_measures(a: Iterable[Rec] | Annotation, b: Iterable[Rec] | Annotation
     out += stance_modality_measures(same)
     out.append(_share("stances.source.agreement", "stances: same source (matched)", sum(p.a_source == p.b["source"] for p in same), len(same), "matched stance"))
     out.append(_share("stances.explicit.agreement", "stances: same explicit (matched)", sum(p.a["explicit"] == p.b["explicit"] for p in same), len(same), "matched stance"))
+    out.append(_share("stances.evidence.agreement", "stances: same evidence (matched)",
+                      sum(_spans(p.a) == _spans(p.b) for p in same), len(same), "matched stance"))
     return out
+
+
+def _spans(stance: Rec) -> list[tuple[int, int]]:
+    return sorted((e["start"], e["end"]) for e in stance.get("evidence", ()))
 
 
 def stance_modality_measures(matched: Sequence[StancePair]) -> list[Measure]:
@@ -589,6 +597,7 @@ MEASURE_IDS: tuple[str, ...] = (
     "stances.modality.alpha",
     "stances.source.agreement",
     "stances.explicit.agreement",
+    "stances.evidence.agreement",
     "relations.typed.f1",
     "relations.untyped.f1",
     "relations.modality.kappa",
