@@ -44,9 +44,7 @@ def test_the_task_folder_holds_both_tasks_and_their_prompt_cards() -> None:
 def test_the_harness_finds_and_loads_the_tasks(harness_run: dict) -> None:
     tm = harness_run["tm"]
     assert set(lmeval.TASKS) <= set(tm.all_tasks)
-    from lm_eval.tasks import get_task_dict
-
-    tasks = get_task_dict(list(lmeval.TASKS), tm)
+    tasks = tm.load(list(lmeval.TASKS))["tasks"]
     views, _ = reference.gold_views(DATASET, tuple(lmeval.TASKS.values()))
     for name, view in lmeval.TASKS.items():
         t = tasks[name]
