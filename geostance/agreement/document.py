@@ -13,7 +13,6 @@ import argparse
 import hashlib
 import io
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,6 @@ examples:
   geostance agree china-backs-russia --format markdown --plot out/types.png
 """
 
-DOC_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PLOT_SUFFIXES = (".png", ".svg")
 
 
@@ -215,8 +213,9 @@ def run(args: argparse.Namespace) -> int:
     if not paths.documents_dir(root).is_dir():
         return _err(f"{root}: not a dataset folder (no documents/ in it)", 2)
     doc_id: str = args.doc_id
-    if not DOC_ID.match(doc_id) or len(doc_id) > 64:
-        return _err(f"{doc_id!r} is not a document id (lower-case letters and digits joined by single hyphens)", 2)
+    problem = paths.id_problem(doc_id, "document")  # the one check of ids (geostance.core.paths)
+    if problem:
+        return _err(problem, 2)
     if not paths.document_record_path(root, doc_id).is_file():
         known = paths.doc_ids(root)
         return _err(f"unknown document {doc_id!r}: no {paths.document_record_path(root, doc_id)} "

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from geostance.core import atomic
+from geostance.core import atomic, paths
 from geostance.core.tables import render_text
 from geostance.evaluation.leaderboard import ALL_ROWS, ENTRIES, LEADERBOARD_DIR, LeaderboardError, PROTOCOL_TITLES, README, check_all, file_name, group_table, groups, load_entries, readme
 from geostance.evaluation.leaderboard import END_TO_END, PREDICTIONS, PROTOCOL_TEXT, dataset, undated, cell, dated, dumps, problems, score_entry
@@ -110,7 +110,6 @@ def _err(msg: str, code: int) -> int:
 
 def add_entry(args: argparse.Namespace, lb_dir: Path) -> int:
     import hashlib
-    import re
     import shutil
 
     from geostance.hf import manifest as hf_manifest
@@ -123,8 +122,9 @@ def add_entry(args: argparse.Namespace, lb_dir: Path) -> int:
     for opt in ("system", "version", "description"):
         if not getattr(args, opt):
             return _err(f"add needs --{opt}", 2)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", args.system) or len(args.system) > 80:
-        return _err(f"--system {args.system!r}: use lower-case letters, digits, '.', '_' and '-' (at most 80)", 2)
+    problem = paths.id_problem(args.system, "system")  # it becomes a file name: the one check of ids
+    if problem:
+        return _err(f"--system {args.system!r}: use lower-case letters, digits, '.', '_' and '-' (at most 80): {problem}", 2)
     if args.task != END_TO_END and args.task not in scorers.VIEWS:
         return _err(f"unknown task {args.task!r}; expected one of {', '.join((*scorers.VIEWS, END_TO_END))}", 2)
     if args.task == END_TO_END and args.protocol is not None:

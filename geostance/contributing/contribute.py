@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -56,10 +55,7 @@ from geostance.contract.labels import SCHEMA_VERSION
 from geostance.contract.schemas import check_record, schema
 from geostance.validation.validator import DocumentStore, load_document, validate_records
 
-# Device names that Windows cannot create as files, whatever the extension.
-WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(1, 10)] + [f"lpt{i}" for i in range(1, 10)]
-)
+WINDOWS_RESERVED = paths.WINDOWS_RESERVED
 HISTORY = ".history"
 
 
@@ -84,32 +80,15 @@ def reserved_annotator_ids() -> frozenset[str]:
 
 
 def id_problem(value: str, what: str) -> str | None:
-    """Why ``value`` is not a usable ``what`` id ("document" or "annotator"), or None.
+    """Why ``value`` is not a usable ``what`` id ("document" or "annotator"), or None:
+    :func:`geostance.core.paths.id_problem`, the one check of every id a verb accepts.
 
     >>> id_problem("china-backs-russia", "document") is None
     True
-    >>> id_problem("../gold", "document")
-    "document id '../gold' is not safe: expected lower-case letters and digits in groups joined by single hyphens (no '/', '.', '_' or spaces), at most 64 characters"
     >>> id_problem("gold", "annotator")
     "annotator id 'gold' is reserved"
-    >>> id_problem("llm-3", "annotator") is None
-    True
     """
-    d = _defs()
-    if what == "document":
-        ok = isinstance(value, str) and len(value) <= d["doc_id"]["maxLength"] and re.fullmatch(d["doc_id"]["pattern"], value)
-        if not ok:
-            return (f"document id {value!r} is not safe: expected lower-case letters and digits in groups joined by "
-                    f"single hyphens (no '/', '.', '_' or spaces), at most {d['doc_id']['maxLength']} characters")
-        if value in WINDOWS_RESERVED:
-            return f"document id {value!r} is reserved (a device name on Windows)"
-        return None
-    if not isinstance(value, str) or not re.fullmatch(d["annotator_id"]["pattern"], value):
-        return (f"annotator id {value!r} is not safe: expected a lower-case letter, then lower-case letters, digits, "
-                "'-' or '_', at most 40 characters (no '/', '.' or spaces)")
-    if value in reserved_annotator_ids():
-        return f"annotator id {value!r} is reserved"
-    return None
+    return paths.id_problem(value, what)
 
 
 def check_id(value: str, what: str) -> str:

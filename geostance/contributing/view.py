@@ -36,7 +36,7 @@ from typing import Any, Iterable
 from geostance.core import atomic, jsonl, paths
 from geostance.contract import records
 from geostance.contributing.interop import check_records, dataset_document
-from geostance.contributing.contribute import id_problem, plural
+from geostance.contributing.contribute import plural
 from geostance.contract.labels import AUTHOR, MENTION_TYPES, STANCE_LABELS
 
 Rec = dict[str, Any]
@@ -484,7 +484,7 @@ def load_layers(root: Path, doc_id: str, text: str, record: Rec, wanted: list[st
 
 def run(args: argparse.Namespace) -> int:
     root = args.dataset or paths.default_dataset_root()
-    problem = id_problem(args.doc, "document")
+    problem = paths.id_problem(args.doc, "document")  # the one check of ids (geostance.core.paths)
     if problem:
         print(f"geostance view: {problem}", file=sys.stderr)
         return 2

@@ -140,6 +140,9 @@ def rehydrate(root: Path, doc_id: str, copy: Path) -> list[Path]:
     """Check ``copy`` against document ``doc_id`` of dataset folder ``root``;
     write ``documents/<doc_id>.txt`` and restore the surface text of its
     annotation files. Returns the files written."""
+    problem = paths.id_problem(doc_id, "document")  # before any path is built from it
+    if problem:
+        raise RehydrateError(problem)
     record = _document_record(root, doc_id)
     try:
         data = copy.read_bytes()
@@ -158,6 +161,11 @@ def rehydrate(root: Path, doc_id: str, copy: Path) -> list[Path]:
     txt = paths.text_path(root, doc_id)
     if not txt.is_file() or txt.read_bytes() != data:
         plans.insert(0, (txt, data))
+    try:
+        for f, _ in plans:  # a link or folder that leads out of the dataset: refuse before writing anything
+            paths.inside(root, f)
+    except paths.UnsafeName as exc:
+        raise RehydrateError(str(exc)) from None
     for f, b in plans:
         atomic.write_bytes(f, b)
     return [f for f, _ in plans]
@@ -225,6 +233,10 @@ def run(args: argparse.Namespace) -> int:
     root = args.root if args.root is not None else paths.default_dataset_root()
     if not paths.documents_dir(root).is_dir():
         print(f"geostance rehydrate: {root}: not a dataset folder (no documents/ in it)", file=sys.stderr)
+        return 2
+    problem = paths.id_problem(args.doc_id, "document")
+    if problem:
+        print(f"geostance rehydrate: refused, nothing written: {problem}", file=sys.stderr)
         return 2
     if not args.text.is_file():
         print(f"geostance rehydrate: --text {args.text}: no such file", file=sys.stderr)

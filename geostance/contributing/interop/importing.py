@@ -15,7 +15,7 @@ from pathlib import Path
 
 from geostance.core import atomic, paths
 from geostance.contract import records
-from geostance.contributing.contribute import id_problem, plural
+from geostance.contributing.contribute import plural
 from geostance.contributing.interop import InteropError, brat, check_records, dataset_document, dataset_sentences, labelstudio
 from geostance.contract.labels import AUTHOR, MODALITIES, STANCE_MODALITIES
 
@@ -91,6 +91,9 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
             default_modality: str | None = None, default_source_author: bool = False,
             default_stance_modality: str | None = None, default_stance_evidence: bool = False) -> tuple[str, list[dict], list[str], str]:
     """Read and convert; returns (doc id, records, notes, text)."""
+    problem = None if doc_id is None else paths.id_problem(doc_id, "document")  # a given id: checked before anything
+    if problem:
+        raise InteropError(problem)
     if fmt == "brat":
         doc_id = doc_id or source.stem
         txt = source.with_suffix(".txt")
@@ -123,7 +126,7 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
         text = task["data"].get("text")
         if not isinstance(text, str):
             raise InteropError(f"{source}: the task has no data.text")
-    problem = id_problem(doc_id, "document")
+    problem = paths.id_problem(doc_id, "document")  # the one check of ids (geostance.core.paths)
     if problem:
         raise InteropError(problem)
     doc = dataset_document(root, doc_id)
