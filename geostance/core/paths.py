@@ -221,3 +221,30 @@ def inside(root: Path, path: Path) -> Path:
     if real != real_root and real_root not in real.parents:
         raise UnsafeName(f"{path} lies outside the dataset folder {root} (it resolves to {real}); nothing was written")
     return path
+
+
+def out_file_problem(out: Path, force: bool, what: str = "the file to write") -> str | None:
+    """Why a command may not write its ``--out`` file at ``out``, or None: the rules of every
+    ``--out FILE`` (``import``, ``view``). A folder is refused; an existing file is replaced only
+    with ``--force``; a missing parent folder is refused, never created.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> out_file_problem(d / "a.jsonl", False) is None
+    True
+    >>> out_file_problem(d, False).endswith("is a folder; expected the path of the file to write")
+    True
+    >>> out_file_problem(d / "no" / "a.jsonl", False).endswith("does not exist; create it first (it is not created for you)")
+    True
+    """
+    if out.is_dir():
+        return f"--out {out} is a folder; expected the path of {what}"
+    if out.exists() or out.is_symlink():
+        if not force:
+            return f"--out {out} exists; give --force to replace it"
+        if not out.is_file():
+            return f"--out {out} exists and is not a regular file; it cannot be replaced"
+    parent = out.parent
+    if not parent.is_dir():
+        return f"--out {out}: the folder {parent} does not exist; create it first (it is not created for you)"
+    return None

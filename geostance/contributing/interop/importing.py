@@ -54,7 +54,7 @@ dataset has no sentences for, is segmented by the scheme's sentence rules.
 --out is never replaced without --force, and no folder is created for it.
 
 Exit status: 0 written, 1 refused (the conversion or the validation
-failed), 2 usage error (input missing, unreadable or a folder; --out a
+failed, or JSON nested too deeply to read), 2 usage error (input missing, unreadable or a folder; --out a
 folder, an existing file without --force, or in a folder that does not
 exist).
 """
@@ -109,6 +109,10 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
     else:
         try:
             tasks = json.loads(source.read_bytes())
+        except RecursionError:
+            raise InteropError(f"{source}: JSON arrays or objects nested too deeply to read (more than about "
+                               f"{sys.getrecursionlimit()} levels); a Label Studio export is a list of tasks a few "
+                               "levels deep") from None
         except FileNotFoundError:
             raise InteropError(f"{source}: no such file") from None
         except OSError as exc:
@@ -162,15 +166,9 @@ def readable_file(path: Path, what: str) -> str | None:
 
 
 def writable_out(out: Path, force: bool) -> str | None:
-    """Why ``out`` cannot be written, or None. No folder is created and no file replaced unasked."""
-    if out.is_dir():
-        return f"--out {out} is a folder; expected the path of the JSONL file to write"
-    if out.exists() and not force:
-        return f"--out {out} exists; give --force to replace it"
-    parent = out.parent
-    if not parent.is_dir():
-        return f"--out {out}: the folder {parent} does not exist; create it first"
-    return None
+    """Why ``out`` cannot be written, or None. No folder is created and no file replaced unasked
+    (:func:`geostance.core.paths.out_file_problem`, the rules of every ``--out FILE``)."""
+    return paths.out_file_problem(out, force, "the JSONL file to write")
 
 
 def run(args: argparse.Namespace) -> int:
