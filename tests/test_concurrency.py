@@ -204,6 +204,8 @@ WRITERS = {
     "migrate --write": ["migrate", "{root}/documents/" + DOC + ".jsonl", "--stance-modality", "ASSERTED", "--write"],
     "build": ["build"],
     "baselines": ["baselines", "--resamples", "0", "--paired-resamples", "1"],
+    "leaderboard add": ["leaderboard", "add", "stance_classification", str(ALICE), "--system", "x", "--version", "1",
+                        "--description", "d", "--protocol", "pair", "--leaderboard", "{root}/../lb"],
 }
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from geostance.core import atomic, paths
+from geostance.core import atomic, lock, paths
 from geostance.core.tables import render_text
 from geostance.evaluation.leaderboard import ALL_ROWS, ENTRIES, LEADERBOARD_DIR, LeaderboardError, PROTOCOL_TITLES, README, check_all, file_name, group_table, groups, load_entries, readme
 from geostance.evaluation.leaderboard import END_TO_END, PREDICTIONS, PROTOCOL_TEXT, dataset, undated, cell, dated, dumps, problems, score_entry
@@ -40,7 +40,10 @@ zero-shot through the lm-evaluation-harness tasks), end-to-end.
 
 geostance baselines writes the entries of the baselines and of the
 annotation passes; run geostance build after adding an entry to refresh the
-card's table.
+card's table. add holds the dataset's lock while it scores and writes, as
+geostance baselines does (which writes the same files): when another
+command holds it, add waits up to --wait SECONDS (default 30), then exits 1
+having written nothing.
 
 Exit status: 0 done, 1 an invalid entry, stale tables or predictions that
 cannot be scored, 2 usage error.
@@ -73,12 +76,20 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resamples", type=int, default=1000, metavar="N", help="add: bootstrap resamples (default: 1,000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="add: bootstrap seed (default: 0)")
     p.add_argument("--replace", action="store_true", help="add: replace an existing entry of the same name")
+    lock.add_wait_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
     lb_dir = args.leaderboard or LEADERBOARD_DIR
-    if args.action == "add":
-        return add_entry(args, lb_dir)
+    if args.action == "add":  # writes the leaderboard baselines writes: under the same lock, the dataset's
+        root = args.dataset or paths.default_dataset_root()
+        if not root.is_dir():
+            return add_entry(args, lb_dir)
+        try:
+            with lock.dataset_lock(root, lock.wait_of(args), "geostance leaderboard add"):
+                return add_entry(args, lb_dir)
+        except lock.LockTimeout as exc:
+            return _err(str(exc), 1)
     if args.task is not None or args.predictions:
         return _err("show takes no task or predictions (did you mean: geostance leaderboard add ...?)", 2)
     try:

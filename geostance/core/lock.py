@@ -1,8 +1,8 @@
 """One writer per dataset at a time: an advisory lock held for the whole write.
 
 Every command that writes a dataset folder (``contribute``, ``adjudicate
---apply``, ``rehydrate``, ``migrate --write``, ``build``, ``baselines``)
-runs its whole read-check-write sequence inside :func:`dataset_lock`:
+--apply``, ``rehydrate``, ``migrate --write``, ``build``, ``baselines``,
+``leaderboard add``) runs its whole read-check-write sequence inside :func:`dataset_lock`:
 
 * the lock is an advisory ``flock`` (``fcntl``; ``msvcrt`` on Windows) on
   the file ``<dataset>/.geostance.lock``. The operating system releases it
