@@ -113,7 +113,7 @@ def test_plot_is_written_and_reproducible(capsys, tmp_path):
     [
         ((DOC, "--dataset", "{tmp}"), 2, "not a dataset folder"),
         (("no-such-doc", "--dataset", "{fix}"), 2, "unknown document 'no-such-doc'"),
-        (("../x", "--dataset", "{fix}"), 2, "is not a document id"),
+        (("../x", "--dataset", "{fix}"), 2, "document id '../x' is not safe"),
         ((DOC, "--dataset", "{fix}", "--annotators", "alice"), 2, "agreement needs two or more"),
         ((DOC, "--dataset", "{fix}", "--annotators", "alice,zed"), 2, "no annotator file for zed"),
         ((DOC, "--dataset", "{fix}", "--annotators", "alice,alice"), 2, "names alice more than once"),

@@ -75,7 +75,7 @@ def rows_of(loaded: dict, config: str, doc_id: str) -> list[dict]:
 @pytest.mark.slow
 def test_a_new_document_goes_from_contribution_to_load_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "dataset"
-    shutil.copytree(REPO / "dataset", root, ignore=shutil.ignore_patterns(".geostance-transaction", "data", "README.md",
+    shutil.copytree(REPO / "dataset", root, ignore=shutil.ignore_patterns(".geostance-transaction", ".geostance-staging-*", ".geostance.lock", "data", "README.md",
                                                                           "croissant.json", "MANIFEST.json"))
     before = article_files(root)
     assert any(k.startswith("documents/") for k in before)

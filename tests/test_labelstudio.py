@@ -209,3 +209,29 @@ def test_cli_round_trip_through_files(tmp_path: Path, capsys: pytest.CaptureFixt
     back = tmp_path / "back.jsonl"
     assert main(["import", "labelstudio", str(out), "--dataset", str(root), "--out", str(back)]) == 0
     assert back.read_bytes() == src.read_bytes()
+
+
+def test_an_export_nested_too_deeply_is_refused_not_an_internal_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "nested.json"
+    src.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")  # was a RecursionError (exit 3)
+    out = tmp_path / "out.jsonl"
+    assert main(["import", "labelstudio", str(src), "--out", str(out), "--dataset", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{src}: JSON arrays or objects nested too deeply to read" in err and "internal error" not in err
+    assert not out.exists()
+
+
+def test_a_task_whose_annotations_is_not_a_list_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "odd.json"
+    src.write_text(json.dumps([{"data": {"doc_id": "x-y", "text": "abc"}, "annotations": 5}]), encoding="utf-8")
+    assert main(["import", "labelstudio", str(src), "--out", str(tmp_path / "o.jsonl"), "--dataset", str(tmp_path)]) == 1
+    assert "the task's annotations is not a list" in capsys.readouterr().err
+
+
+def test_export_to_a_folder_is_refused_not_an_internal_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fix = Path(__file__).parent / "fixtures" / "build"
+    gold = fix / "annotations" / "gold" / "fixture-beta.jsonl"
+    assert main(["export", "labelstudio", str(gold), "--dataset", str(fix), "--out", str(tmp_path)]) == 2  # was exit 3
+    err = capsys.readouterr().err
+    assert f"--out {tmp_path} is a folder" in err and "internal error" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -100,7 +100,7 @@ def test_a_kill_during_the_renames_is_rolled_back_by_recover(root: Path, monkeyp
         with pytest.raises(Killed):
             stage(root).commit()
         monkeypatch.setattr(os, "replace", real)
-        assert (root / transaction.STAGING / transaction.JOURNAL).is_file()
+        assert [(d / transaction.JOURNAL).is_file() for d in transaction.staging_dirs(root)] == [True]
         message = recover(root)
         assert message is not None and "rolled back" in message
         assert snapshot(root) == before, f"kill at rename {kill_at}"
@@ -116,7 +116,7 @@ def test_a_kill_after_the_commit_point_keeps_the_change(root: Path, monkeypatch:
     with pytest.raises(Killed):
         stage(root).commit()
     monkeypatch.undo()
-    assert (root / transaction.STAGING).is_dir()
+    assert len(transaction.staging_dirs(root)) == 1
     assert recover(root) is None  # no journal: the change was complete, the leftovers go
     assert snapshot(root) == AFTER
 
@@ -146,10 +146,72 @@ def test_a_real_kill_in_a_subprocess_is_recovered(root: Path) -> None:
     assert snapshot(root) == before  # ... and undone
 
 
-def test_a_second_transaction_waits_for_the_first(root: Path) -> None:
-    (root / transaction.STAGING).mkdir()
-    with pytest.raises(TransactionError, match="in progress"):
-        stage(root).commit()
+def hold_lock_in_another_process(root: Path) -> subprocess.Popen:
+    """A process that takes the dataset's lock, says so, and sleeps until it is killed."""
+    script = textwrap.dedent(f"""
+        import sys, time
+        from geostance.core import lock
+        with lock.dataset_lock({str(root)!r}, wait=0, owner="geostance test-holder"):
+            print("locked", flush=True)
+            time.sleep(600)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "locked\n"
+    return proc
+
+
+def test_a_second_transaction_waits_for_the_lock_then_refuses_and_changes_nothing(root: Path) -> None:
+    from geostance.core import lock
+
+    before = snapshot(root)
+    holder = hold_lock_in_another_process(root)
+    try:
+        with pytest.raises(lock.LockTimeout, match=r"another geostance command is writing .*test-holder.*waited 0.2 s"):
+            stage_with_wait(root, 0.2).commit()
+        with pytest.raises(lock.LockTimeout):
+            recover(root, wait=0)
+        assert {k: v for k, v in snapshot(root).items() if k != lock.LOCK_FILE} == before
+    finally:
+        holder.kill()
+        holder.wait()
+    stage_with_wait(root, 5).commit()  # the holder is gone: its lock went with it
+    assert snapshot(root) == AFTER
+
+
+def stage_with_wait(root: Path, wait: float) -> Transaction:
+    t = stage(root)
+    t.wait = wait
+    return t
+
+
+def test_a_journal_whose_owner_still_runs_is_not_rolled_back(root: Path) -> None:
+    """Even without the lock (an older geostance), a live run's journal is left alone."""
+    import json
+
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        staging = root / f"{transaction.STAGING_PREFIX}{sleeper.pid}-abcd"
+        staging.mkdir()
+        who = {"pid": sleeper.pid, "host": transaction.owner()["host"], "started": transaction._start_time(sleeper.pid)}
+        (staging / transaction.JOURNAL).write_text(json.dumps({"label": "live", "owner": who, "steps": [], "dirs": []}))
+        before = snapshot(root)
+        with pytest.raises(TransactionError, match="still running"):
+            recover(root)
+        assert snapshot(root) == before
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert recover(root) is not None  # its owner has ended: now it is rolled back
+    assert transaction.staging_dirs(root) == []
+
+
+def test_each_run_stages_under_its_own_name_and_old_leftovers_do_not_block(root: Path) -> None:
+    (root / transaction.LEGACY_STAGING).mkdir()  # the shared folder of earlier versions, left by a crash
+    names = {transaction.new_staging_dir(root).name for _ in range(50)}
+    assert len(names) == 50 and all(n.startswith(f"{transaction.STAGING_PREFIX}{os.getpid()}-") for n in names)
+    assert recover(root) is None
+    stage(root).commit()
+    assert snapshot(root) == AFTER
 
 
 def test_paths_outside_the_dataset_are_refused(root: Path, tmp_path: Path) -> None:

@@ -272,3 +272,26 @@ def test_stances_show_their_modality_and_1_0_stances_a_dash(tmp_path: Path) -> N
     old = view.render_layer(0, "gold", hostile_records(), HOSTILE)
     assert '<td><span title="schema 1.0: stances have no modality">—</span></td>' in old
     assert "stroke-dasharray" not in old
+
+
+def test_view_out_refuses_a_folder_an_existing_file_and_a_missing_folder(page: Path, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "dataset"
+    view_args = ["view", DOC, "--dataset", str(root), "--out"]
+    capsys.readouterr()
+    assert main([*view_args, str(tmp_path)]) == 2  # a folder: was an internal error (exit 3)
+    err = capsys.readouterr().err
+    assert f"--out {tmp_path} is a folder; expected the path of the HTML file to write" in err and "internal error" not in err
+    other = tmp_path / "mine.html"
+    other.write_bytes(b"my own file\n")
+    assert main([*view_args, str(other)]) == 2  # an existing file: was silently replaced
+    assert "exists; give --force to replace it" in capsys.readouterr().err and other.read_bytes() == b"my own file\n"
+    assert main([*view_args, str(other), "--force"]) == 0
+    assert other.read_bytes() == page.read_bytes()
+    missing = tmp_path / "no" / "such" / "p.html"
+    assert main([*view_args, str(missing)]) == 2  # a missing folder: was created
+    assert "does not exist; create it first" in capsys.readouterr().err and not (tmp_path / "no").exists()
+    for bad in (tmp_path / "dir-link.html",):
+        bad.symlink_to(tmp_path)
+        assert main([*view_args, str(bad), "--force"]) == 2
+        assert "is a folder" in capsys.readouterr().err

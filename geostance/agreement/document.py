@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from typing import Any
 
 from geostance.agreement.pairwise import DocumentAgreement, Measure, PairAgreement, type_confusion
 from geostance.core.tables import Column, render_markdown as md_table, render_text as text_table
 
 
-DOC_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PLOT_SUFFIXES = (".png", ".svg")
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from geostance.core import atomic, paths
 from geostance.agreement.pairwise import agree
-from geostance.agreement.document import DOC_ID, PLOT_SUFFIXES, plot_type_confusion, render_markdown, render_text, to_json
+from geostance.agreement.document import PLOT_SUFFIXES, plot_type_confusion, render_markdown, render_text, to_json
 
 
 HELP = "inter-annotator agreement of one document: every layer, every pair of annotators"
@@ -74,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
     if not paths.documents_dir(root).is_dir():
         return _err(f"{root}: not a dataset folder (no documents/ in it)", 2)
     doc_id: str = args.doc_id
-    if not DOC_ID.match(doc_id) or len(doc_id) > 64:
-        return _err(f"{doc_id!r} is not a document id (lower-case letters and digits joined by single hyphens)", 2)
+    problem = paths.id_problem(doc_id, "document")  # the one check of ids (geostance.core.paths)
+    if problem:
+        return _err(problem, 2)
     if not paths.document_record_path(root, doc_id).is_file():
         known = paths.doc_ids(root)
         return _err(f"unknown document {doc_id!r}: no {paths.document_record_path(root, doc_id)} "

@@ -87,12 +87,19 @@ def run(args: argparse.Namespace) -> int:
             atomic.write_text(args.out / "visual.conf", brat.visual_conf()),
         ]
     else:
+        if args.out.is_dir():
+            print(f"geostance export: --out {args.out} is a folder; Label Studio needs the path of the JSON file to write", file=sys.stderr)
+            return 2
         tasks = labelstudio.export(recs, text, doc_id, offsets=args.offsets)
         config = args.out.with_name(args.out.stem + ".config.xml")
-        written = [
-            atomic.write_text(args.out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"),
-            atomic.write_text(config, labelstudio.labeling_config()),
-        ]
+        try:
+            written = [
+                atomic.write_text(args.out, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"),
+                atomic.write_text(config, labelstudio.labeling_config()),
+            ]
+        except OSError as exc:
+            print(f"geostance export: {exc.filename or args.out} could not be written ({exc.strerror or exc})", file=sys.stderr)
+            return 2
     print("wrote " + ", ".join(str(w) for w in written))
     return 0
 

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from geostance.core import atomic
+from geostance.core import atomic, lock, paths
 from geostance.core.tables import render_text
 from geostance.evaluation.leaderboard import ALL_ROWS, ENTRIES, LEADERBOARD_DIR, LeaderboardError, PROTOCOL_TITLES, README, check_all, file_name, group_table, groups, load_entries, readme
 from geostance.evaluation.leaderboard import END_TO_END, PREDICTIONS, PROTOCOL_TEXT, dataset_block, undated, cell, dated, dumps, problems, score_entry
@@ -40,7 +40,10 @@ zero-shot through the lm-evaluation-harness tasks), end-to-end.
 
 geostance baselines writes the entries of the baselines and of the
 annotation passes; run geostance build after adding an entry to refresh the
-card's table.
+card's table. add holds the dataset's lock while it scores and writes, as
+geostance baselines does (which writes the same files): when another
+command holds it, add waits up to --wait SECONDS (default 30), then exits 1
+having written nothing.
 
 Exit status: 0 done, 1 an invalid entry, stale tables or predictions that
 cannot be scored, 2 usage error.
@@ -73,12 +76,20 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resamples", type=int, default=1000, metavar="N", help="add: bootstrap resamples (default: 1,000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="add: bootstrap seed (default: 0)")
     p.add_argument("--replace", action="store_true", help="add: replace an existing entry of the same name")
+    lock.add_wait_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
     lb_dir = args.leaderboard or LEADERBOARD_DIR
-    if args.action == "add":
-        return add_entry(args, lb_dir)
+    if args.action == "add":  # writes the leaderboard baselines writes: under the same lock, the dataset's
+        root = args.dataset or paths.default_dataset_root()
+        if not root.is_dir():
+            return add_entry(args, lb_dir)
+        try:
+            with lock.dataset_lock(root, lock.wait_of(args), "geostance leaderboard add"):
+                return add_entry(args, lb_dir)
+        except lock.LockTimeout as exc:
+            return _err(str(exc), 1)
     if args.task is not None or args.predictions:
         return _err("show takes no task or predictions (did you mean: geostance leaderboard add ...?)", 2)
     try:
@@ -110,7 +121,6 @@ def _err(msg: str, code: int) -> int:
 
 def add_entry(args: argparse.Namespace, lb_dir: Path) -> int:
     import hashlib
-    import re
     import shutil
 
     from geostance.hf import manifest as hf_manifest
@@ -123,8 +133,9 @@ def add_entry(args: argparse.Namespace, lb_dir: Path) -> int:
     for opt in ("system", "version", "description"):
         if not getattr(args, opt):
             return _err(f"add needs --{opt}", 2)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", args.system) or len(args.system) > 80:
-        return _err(f"--system {args.system!r}: use lower-case letters, digits, '.', '_' and '-' (at most 80)", 2)
+    problem = paths.id_problem(args.system, "system")  # it becomes a file name: the one check of ids
+    if problem:
+        return _err(f"--system {args.system!r}: use lower-case letters, digits, '.', '_' and '-' (at most 80): {problem}", 2)
     if args.task != END_TO_END and args.task not in scorers.VIEWS:
         return _err(f"unknown task {args.task!r}; expected one of {', '.join((*scorers.VIEWS, END_TO_END))}", 2)
     if args.task == END_TO_END and args.protocol is not None:

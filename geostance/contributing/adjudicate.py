@@ -84,7 +84,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
-from geostance.core import atomic, jsonl, paths
+from geostance.core import atomic, jsonl, lock, paths
 from geostance.contract import records
 from geostance.contributing import transaction
 from geostance.contributing.contribute import ContributeError, check_id, plural
@@ -750,7 +750,8 @@ def load_annotators(root: Path, doc_id: str, names: list[str] | None) -> tuple[l
     return anns, doc.text, doc.record
 
 
-def apply_to_dataset(root: Path, doc_id: str, gold: Gold, al: Alignment, replace: bool) -> list[str]:
+def apply_to_dataset(root: Path, doc_id: str, gold: Gold, al: Alignment, replace: bool,
+                     wait: float = lock.DEFAULT_WAIT) -> list[str]:
     """Write gold and the log as one transaction; returns what to tell the user."""
     gp = paths.gold_path(root, doc_id)
     lp = paths.adjudication_path(root, doc_id)
@@ -761,7 +762,7 @@ def apply_to_dataset(root: Path, doc_id: str, gold: Gold, al: Alignment, replace
     out: list[str] = []
     if gp.exists() and gp.read_bytes() == gold_bytes and (lp.exists() and lp.read_bytes() == log_bytes):
         return [f"unchanged: {gp} already holds exactly this gold; nothing was written"]
-    t = transaction.Transaction(root, f"adjudicate {doc_id}")
+    t = transaction.Transaction(root, f"adjudicate {doc_id}", wait)
     for p, new in ((gp, gold_bytes), (lp, log_bytes), (mp, md)):
         if p.exists():
             old = p.read_bytes()
@@ -825,6 +826,12 @@ target entities; relations through their head and tail mentions. Gold ids
 are renumbered in reading order. See the module docstring of
 geostance.contributing.adjudicate and CONTRIBUTING.md for the details.
 
+One writer at a time: adjudicate --apply holds the dataset's lock for its
+whole run (an advisory lock on .geostance.lock in the dataset folder,
+released by the system however the command ends). When another geostance
+command holds it, it waits up to --wait SECONDS (default 30; 0: not at
+all), then exits 1 having changed nothing.
+
 Exit status: 0 done, 1 refused (undecided or invalid decisions, gold that
 would not validate, a file that would be replaced), 2 usage error.
 """
@@ -848,6 +855,35 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
     p.add_argument("--replace", action="store_true", help="replace existing gold (the previous version is kept in .history/)")
     p.add_argument("--dry-run", action="store_true", help="with --apply: check the decisions and the gold, write nothing")
+    lock.add_wait_option(p)
+
+
+
+def _apply_locked(root: Path, args: argparse.Namespace, names: list[str] | None) -> int:
+    """``--apply``, while this process holds the dataset's lock: recover, read, decide, write."""
+    transaction_msg = transaction.recover(root, args.wait)
+    if transaction_msg:
+        print(f"geostance adjudicate: {transaction_msg}")
+    anns, text, _ = load_annotators(root, args.doc, names)
+    al = Alignment(anns, text)
+    lines = read_worksheet(args.apply)
+    gold = build_gold(al, lines, args.doc, str(args.apply))
+    report = check_records(gold.records, args.doc, text, display=f"gold of {args.doc} (computed)")
+    if report.errors:
+        print("geostance adjudicate: the gold these decisions give does not validate; nothing was written", file=sys.stderr)
+        print(report.render_text(), file=sys.stderr)
+        return 1
+    if report.warnings:
+        print(report.render_text())
+    by = records.by_layer(gold.records)
+    print(f"gold: {', '.join(f'{len(v)} {plural(k, len(v))}' for k, v in by.items())}; {len(gold.log)} decision(s) applied")
+    if args.dry_run:
+        print("dry run: nothing was written")
+        return 0
+    for line in apply_to_dataset(root, args.doc, gold, al, args.replace, args.wait):
+        print(line)
+    print("next: geostance validate && geostance build")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -857,10 +893,10 @@ def run(args: argparse.Namespace) -> int:
         names = [n.strip() for n in args.annotators.split(",")] if args.annotators else None
         for n in names or []:
             check_id(n, "annotator")
-        anns, text, _ = load_annotators(root, args.doc, names)
-        al = Alignment(anns, text)
-        dis = al.disagreements()
-        if args.worksheet is not None:
+        if args.worksheet is not None:  # writes the worksheet, not the dataset: no lock
+            anns, text, _ = load_annotators(root, args.doc, names)
+            al = Alignment(anns, text)
+            dis = al.disagreements()
             if args.worksheet.exists():
                 print(f"geostance adjudicate: {args.worksheet} exists; it may hold decisions: choose another name or remove it", file=sys.stderr)
                 return 1
@@ -876,31 +912,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {args.worksheet} (edit 'decision', 'record', 'reason' on each line) and {md_path} (to read)")
             print(f"then: geostance adjudicate {args.doc} --apply {args.worksheet}")
             return 0
-        transaction_msg = transaction.recover(root)
-        if transaction_msg:
-            print(f"geostance adjudicate: {transaction_msg}")
-        lines = read_worksheet(args.apply)
-        gold = build_gold(al, lines, args.doc, str(args.apply))
-        report = check_records(gold.records, args.doc, text, display=f"gold of {args.doc} (computed)")
-        if report.errors:
-            print("geostance adjudicate: the gold these decisions give does not validate; nothing was written", file=sys.stderr)
-            print(report.render_text(), file=sys.stderr)
-            return 1
-        if report.warnings:
-            print(report.render_text())
-        by = records.by_layer(gold.records)
-        print(f"gold: {', '.join(f'{len(v)} {plural(k, len(v))}' for k, v in by.items())}; {len(gold.log)} decision(s) applied")
-        if args.dry_run:
-            print("dry run: nothing was written")
-            return 0
-        for line in apply_to_dataset(root, args.doc, gold, al, args.replace):
-            print(line)
-        print("next: geostance validate && geostance build")
-        return 0
+        with lock.dataset_lock(root, args.wait, f"geostance adjudicate {args.doc} --apply"):
+            return _apply_locked(root, args, names)
     except (AdjudicationError, ContributeError) as exc:
         print(f"geostance adjudicate: {exc}", file=sys.stderr)
         return getattr(exc, "status", 1)
-    except transaction.TransactionError as exc:
+    except (transaction.TransactionError, lock.LockTimeout) as exc:
         print(f"geostance adjudicate: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

@@ -41,14 +41,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geostance.core import jsonl, paths
+from geostance.core import jsonl, lock, paths
 from geostance.contract import records
 from geostance.contributing import transaction
 from geostance.core.findings import Finding, Report
@@ -56,10 +55,7 @@ from geostance.contract.labels import SCHEMA_VERSION
 from geostance.contract.schemas import check_record, schema
 from geostance.validation.validator import DocumentStore, load_document, validate_records
 
-# Device names that Windows cannot create as files, whatever the extension.
-WINDOWS_RESERVED = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(1, 10)] + [f"lpt{i}" for i in range(1, 10)]
-)
+WINDOWS_RESERVED = paths.WINDOWS_RESERVED
 HISTORY = ".history"
 
 
@@ -84,32 +80,15 @@ def reserved_annotator_ids() -> frozenset[str]:
 
 
 def id_problem(value: str, what: str) -> str | None:
-    """Why ``value`` is not a usable ``what`` id ("document" or "annotator"), or None.
+    """Why ``value`` is not a usable ``what`` id ("document" or "annotator"), or None:
+    :func:`geostance.core.paths.id_problem`, the one check of every id a verb accepts.
 
     >>> id_problem("china-backs-russia", "document") is None
     True
-    >>> id_problem("../gold", "document")
-    "document id '../gold' is not safe: expected lower-case letters and digits in groups joined by single hyphens (no '/', '.', '_' or spaces), at most 64 characters"
     >>> id_problem("gold", "annotator")
     "annotator id 'gold' is reserved"
-    >>> id_problem("llm-3", "annotator") is None
-    True
     """
-    d = _defs()
-    if what == "document":
-        ok = isinstance(value, str) and len(value) <= d["doc_id"]["maxLength"] and re.fullmatch(d["doc_id"]["pattern"], value)
-        if not ok:
-            return (f"document id {value!r} is not safe: expected lower-case letters and digits in groups joined by "
-                    f"single hyphens (no '/', '.', '_' or spaces), at most {d['doc_id']['maxLength']} characters")
-        if value in WINDOWS_RESERVED:
-            return f"document id {value!r} is reserved (a device name on Windows)"
-        return None
-    if not isinstance(value, str) or not re.fullmatch(d["annotator_id"]["pattern"], value):
-        return (f"annotator id {value!r} is not safe: expected a lower-case letter, then lower-case letters, digits, "
-                "'-' or '_', at most 40 characters (no '/', '.' or spaces)")
-    if value in reserved_annotator_ids():
-        return f"annotator id {value!r} is reserved"
-    return None
+    return paths.id_problem(value, what)
 
 
 def check_id(value: str, what: str) -> str:
@@ -369,9 +348,9 @@ def plan_document(root: Path, doc_id: str, text_bytes: bytes, text_display: str,
     return plan
 
 
-def apply(root: Path, plan: Plan) -> None:
-    """Write a plan's files as one transaction."""
-    t = transaction.Transaction(root, plan.label)
+def apply(root: Path, plan: Plan, wait: float = lock.DEFAULT_WAIT) -> None:
+    """Write a plan's files as one transaction (under the dataset's lock)."""
+    t = transaction.Transaction(root, plan.label, wait)
     for p, data in plan.writes:
         t.put(p, data)
     t.commit()
@@ -427,6 +406,12 @@ contribution are written as one transaction: if it fails or is killed, the
 dataset is left as before (run 'geostance contribute recover', or any later
 contribute, after a kill).
 
+One writer at a time: contribute holds the dataset's lock for its
+whole run (an advisory lock on .geostance.lock in the dataset folder,
+released by the system however the command ends). When another geostance
+command holds it, it waits up to --wait SECONDS (default 30; 0: not at
+all), then exits 1 having changed nothing.
+
 Exit status: 0 done or unchanged, 1 refused (invalid, or it would replace
 something), 2 usage error (a bad id, a missing file).
 """
@@ -445,9 +430,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR",
                    help="the dataset folder (default: $GEOSTANCE_DATASET, ./dataset, or the repository's dataset/)")
     sub = p.add_subparsers(dest="what", metavar="annotations|document|recover", required=True)
+    lock.add_wait_option(p)
     def dataset_option(sp: argparse.ArgumentParser) -> None:  # also accepted after the sub-command
         sp.add_argument("--dataset", dest="dataset", type=Path, default=argparse.SUPPRESS, metavar="DIR",
                         help="the dataset folder (default: $GEOSTANCE_DATASET, ./dataset, or the repository's dataset/)")
+        lock.add_wait_option(sp, default=argparse.SUPPRESS)
 
     a = sub.add_parser("annotations", help="add one annotator's file for an existing document")
     dataset_option(a)
@@ -500,51 +487,59 @@ def shared_annotation_rights(root: Path) -> tuple[str, str] | None:
     return next(iter(seen)) if len(seen) == 1 else None
 
 
+
+def _run_locked(root: Path, args: argparse.Namespace, wait: float) -> int:
+    """The contribution itself, while this process holds the dataset's lock: recover, plan, write."""
+    undone = transaction.recover(root, wait)
+    if undone:
+        print(f"geostance contribute: {undone}")
+    if args.what == "recover":
+        if not undone:
+            print("geostance contribute: nothing to recover")
+        return 0
+    if args.what == "annotations":
+        data = _read(args.file, "the annotations")
+        plan = plan_annotations(root, args.doc, args.annotator, data, str(args.file), args.replace)
+    else:
+        if (args.annotations is None) != (args.annotator is None):
+            raise ContributeError("--annotations and --annotator go together", status=2)
+        rights = shared_annotation_rights(root)
+        ann_rights = args.annotations_rights or (rights[0] if rights else None)
+        ann_license = args.annotations_license or (rights[1] if rights else None)
+        if not ann_rights or not ann_license:
+            raise ContributeError("the existing documents do not share one annotations licence: give "
+                                  "--annotations-rights and --annotations-license", status=2)
+        meta = {
+            "title": args.title, "language": args.language, "publisher": args.publisher, "url": args.url,
+            "date": args.date, "source_note": args.source_note, "text_rights": args.text_rights,
+            "annotations_rights": ann_rights, "annotations_license": ann_license,
+            "text_included": not args.withhold_text, "note": args.note,
+        }
+        text = _read(args.text, "the document text")
+        ann = None
+        if args.annotations is not None:
+            ann = (args.annotator, _read(args.annotations, "the annotations"), str(args.annotations))
+        plan = plan_document(root, args.doc, text, str(args.text), meta, ann)
+    if plan.writes:
+        apply(root, plan, wait)
+    for line in plan.lines:
+        print(line)
+    print("\n".join(next_steps(root, args.doc)))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     root = args.dataset or paths.default_dataset_root()
     try:
         if not (root / "documents").is_dir():
             raise ContributeError(f"{root} is not a dataset folder (it has no documents/ folder); use --dataset", status=2)
-        undone = transaction.recover(root)
-        if undone:
-            print(f"geostance contribute: {undone}")
-        if args.what == "recover":
-            if not undone:
-                print("geostance contribute: nothing to recover")
-            return 0
-        if args.what == "annotations":
-            data = _read(args.file, "the annotations")
-            plan = plan_annotations(root, args.doc, args.annotator, data, str(args.file), args.replace)
-        else:
-            if (args.annotations is None) != (args.annotator is None):
-                raise ContributeError("--annotations and --annotator go together", status=2)
-            rights = shared_annotation_rights(root)
-            ann_rights = args.annotations_rights or (rights[0] if rights else None)
-            ann_license = args.annotations_license or (rights[1] if rights else None)
-            if not ann_rights or not ann_license:
-                raise ContributeError("the existing documents do not share one annotations licence: give "
-                                      "--annotations-rights and --annotations-license", status=2)
-            meta = {
-                "title": args.title, "language": args.language, "publisher": args.publisher, "url": args.url,
-                "date": args.date, "source_note": args.source_note, "text_rights": args.text_rights,
-                "annotations_rights": ann_rights, "annotations_license": ann_license,
-                "text_included": not args.withhold_text, "note": args.note,
-            }
-            text = _read(args.text, "the document text")
-            ann = None
-            if args.annotations is not None:
-                ann = (args.annotator, _read(args.annotations, "the annotations"), str(args.annotations))
-            plan = plan_document(root, args.doc, text, str(args.text), meta, ann)
-        if plan.writes:
-            apply(root, plan)
-        for line in plan.lines:
-            print(line)
-        print("\n".join(next_steps(root, args.doc)))
-        return 0
+        wait = lock.wait_of(args)
+        with lock.dataset_lock(root, wait, f"geostance contribute {args.what}"):
+            return _run_locked(root, args, wait)
     except ContributeError as exc:
         print(f"geostance contribute: {exc}", file=sys.stderr)
         return exc.status
-    except transaction.TransactionError as exc:
+    except (transaction.TransactionError, lock.LockTimeout) as exc:
         print(f"geostance contribute: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

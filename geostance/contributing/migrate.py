@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geostance.core import atomic, jsonl
+from geostance.core import atomic, jsonl, lock
 from geostance.contributing.interop import check_records, dataset_document
 from geostance.contract.labels import CURRENT_VERSION, SCHEMA_VERSIONS, STANCE_MODALITIES
 from geostance.validation.validator import find_dataset_root
@@ -218,6 +218,12 @@ every stance still undecided. With --write a file is replaced (atomically)
 only if every one of its stances is decided and the upgraded file validates.
 Files already of version 1.1 are left as they are.
 
+One writer at a time: migrate --write holds the dataset's lock (of every dataset folder a FILE lies in) for its
+whole run (an advisory lock on .geostance.lock in the dataset folder,
+released by the system however the command ends). When another geostance
+command holds it, it waits up to --wait SECONDS (default 30; 0: not at
+all), then exits 1 having changed nothing.
+
 Exit status: 0 every file upgraded (or already 1.1; with --write, written),
 1 stances undecided or an upgraded file would not validate (nothing written),
 2 usage error, unreadable or invalid input, 3 internal error (a bug).
@@ -238,9 +244,21 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", type=Path, default=None, metavar="DIR",
                    help="dataset folder whose documents/ holds the texts (default: the one the file lies in)")
     p.add_argument("--write", action="store_true", help="replace the files (default: report only)")
+    lock.add_wait_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
+    """With ``--write``, the whole run holds the lock of every dataset folder a file lies in."""
+    roots = [r for r in {find_dataset_root(f.parent) for f in args.files if f.is_file()} if r is not None] if args.write else []
+    try:
+        with lock.dataset_locks(roots, lock.wait_of(args), "geostance migrate --write"):
+            return _run(args)
+    except lock.LockTimeout as exc:
+        print(f"geostance migrate: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         for f in args.files:
             if not f.is_file():

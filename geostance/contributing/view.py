@@ -36,7 +36,7 @@ from typing import Any, Iterable
 from geostance.core import atomic, jsonl, paths
 from geostance.contract import records
 from geostance.contributing.interop import check_records, dataset_document
-from geostance.contributing.contribute import id_problem, plural
+from geostance.contributing.contribute import plural
 from geostance.contract.labels import AUTHOR, MENTION_TYPES, STANCE_LABELS
 
 Rec = dict[str, Any]
@@ -441,6 +441,14 @@ The file is self-contained (no network, no external file; a
 Content-Security-Policy allows only its own script) and all text is
 HTML-escaped. A layer file with validation errors is left out, with a note
 on the page and on stderr.
+
+--out FILE is refused (exit 2, nothing written) when FILE is a folder, when
+its folder does not exist (it is not created), or when FILE exists and
+--force is not given. Without --out the page goes to out/view/DOC.html
+(the folder created, an earlier page replaced).
+
+Exit status: 0 written, 1 refused (no such document or layer), 2 usage
+error (a bad id, a bad --out).
 """
 EPILOG = """\
 examples:
@@ -452,7 +460,10 @@ examples:
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("doc", metavar="DOC", help="the document id")
-    p.add_argument("--out", type=Path, default=None, metavar="FILE", help="the HTML file (default: out/view/DOC.html)")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="the HTML file; its folder must exist, and an existing file is replaced only with --force "
+                        "(default: out/view/DOC.html, created and replaced as needed)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists (otherwise an existing file is refused)")
     p.add_argument("--dataset", dest="dataset", type=Path, default=None, metavar="DIR", help="the dataset folder (default: as geostance validate)")
     p.add_argument("--layers", default=None, metavar="A,B", help="the layers to show, in order (gold and/or annotator ids; default: all)")
 
@@ -484,7 +495,9 @@ def load_layers(root: Path, doc_id: str, text: str, record: Rec, wanted: list[st
 
 def run(args: argparse.Namespace) -> int:
     root = args.dataset or paths.default_dataset_root()
-    problem = id_problem(args.doc, "document")
+    problem = paths.id_problem(args.doc, "document")  # the one check of ids (geostance.core.paths)
+    if problem is None and args.out is not None:
+        problem = paths.out_file_problem(args.out, args.force, "the HTML file to write")
     if problem:
         print(f"geostance view: {problem}", file=sys.stderr)
         return 2
@@ -501,6 +514,10 @@ def run(args: argparse.Namespace) -> int:
     for n in notes:
         print(f"geostance view: {n}", file=sys.stderr)
     out = args.out or Path("out") / "view" / f"{args.doc}.html"
-    atomic.write_text(out, render(doc.record, doc.text, layers, notes))
+    try:
+        atomic.write_text(out, render(doc.record, doc.text, layers, notes))
+    except OSError as exc:
+        print(f"geostance view: {out} could not be written ({exc.strerror or exc}); nothing was written", file=sys.stderr)
+        return 2
     print(f"wrote {out} ({', '.join(name for name, _ in layers) or 'no layers'})")
     return 0

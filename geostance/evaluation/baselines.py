@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 
-from geostance.core import atomic
+from geostance.core import atomic, lock
 from geostance.evaluation import predictions
 from geostance.evaluation import reference
 from geostance.core.tables import render_text
@@ -208,6 +208,12 @@ majority and pair-lookup (approximate randomisation and paired bootstrap,
 would write that differs from the one on disk, or that it would remove
 (writes nothing; timings are not checked).
 
+One writer at a time: baselines holds the dataset's lock (not with --check or --only, which write nothing) for its
+whole run (an advisory lock on .geostance.lock in the dataset folder,
+released by the system however the command ends). When another geostance
+command holds it, it waits up to --wait SECONDS (default 30; 0: not at
+all), then exits 1 having changed nothing.
+
 Exit status: 0 done (or up to date), 1 stale outputs or invalid gold,
 2 usage error.
 """
@@ -235,14 +241,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=SEED, metavar="S", help=f"random seed of baselines and bootstrap (default: {SEED})")
     p.add_argument("--check", action="store_true", help="fail (exit 1) when any output is not what the code produces")
     p.add_argument("--list", action="store_true", help="print the registry and exit")
+    lock.add_wait_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-    import platform
-
-    from geostance.hf import manifest as hf_manifest
-    from geostance.evaluation import leaderboard
+    """A run that writes holds the dataset's lock from reading the gold to writing the last file."""
     from geostance.core.paths import default_dataset_root
 
     if args.list:
@@ -261,6 +264,22 @@ def run(args: argparse.Namespace) -> int:
     if not (root / "documents").is_dir():
         print(f"geostance baselines: {root}: not a dataset folder (no documents/)", file=sys.stderr)
         return 2
+    if args.only or args.check:  # they write nothing
+        return _run(args, root)
+    try:
+        with lock.dataset_lock(root, lock.wait_of(args), "geostance baselines"):
+            return _run(args, root)
+    except lock.LockTimeout as exc:
+        print(f"geostance baselines: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, root: Path) -> int:
+    import os
+    import platform
+
+    from geostance.hf import manifest as hf_manifest
+    from geostance.evaluation import leaderboard
     out_dir = args.out or root.resolve().parent / "baselines"
     lb_dir = args.leaderboard or out_dir.resolve().parent / "leaderboard"
     t0 = time.perf_counter()

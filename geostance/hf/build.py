@@ -45,6 +45,7 @@ been read and validated; each small file is written atomically
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import hashlib
 import shutil
@@ -57,7 +58,7 @@ from typing import Any
 
 
 from geostance.contract import records
-from geostance.core import atomic, jsonl, paths
+from geostance.core import atomic, jsonl, lock, paths
 from geostance.hf import views
 from geostance.core.findings import Report
 from geostance.hf.configs import CONFIGS, CROISSANT, MANIFEST, MODALITY_VIEWS, PAIR_VIEWS, README, ROW_GROUP_SIZE, columns, data_file, features
@@ -567,6 +568,12 @@ nothing is written. Documents without gold are skipped with a message. When
 the folder is the dataset/ next to CARD.md, CARD.md's generated blocks are
 refreshed too.
 
+One writer at a time: build holds the dataset's lock (not with --check, which writes nothing) for its
+whole run (an advisory lock on .geostance.lock in the dataset folder,
+released by the system however the command ends). When another geostance
+command holds it, it waits up to --wait SECONDS (default 30; 0: not at
+all), then exits 1 having changed nothing.
+
 Exit status: 0 built (or up to date with --check), 1 invalid sources or stale
 files, 2 usage error.
 """
@@ -591,6 +598,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="worker processes that read and convert documents (default: the cores, at most 8); "
                         "the output does not depend on it")
+    lock.add_wait_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -610,6 +618,16 @@ def run(args: argparse.Namespace) -> int:
         print("geostance build: --jobs must be at least 1", file=sys.stderr)
         return 2
     jobs = args.jobs or default_jobs()
+    try:
+        # --check writes nothing; a build holds the dataset's lock: its sources cannot change under it
+        with contextlib.nullcontext() if args.check else lock.dataset_lock(root, lock.wait_of(args), "geostance build"):
+            return _run(args, root, out, card_source, jobs)
+    except lock.LockTimeout as exc:
+        print(f"geostance build: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, root: Path, out: Path, card_source: Path, jobs: int) -> int:
     try:
         if args.check:
             stale = stale_files(root, out, card_source, jobs=jobs)

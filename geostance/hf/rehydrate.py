@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from geostance.contract.records import SPAN_KINDS
-from geostance.core import atomic, jsonl, paths
+from geostance.core import atomic, jsonl, lock, paths
 
 Rec = dict[str, Any]
 
@@ -140,6 +140,9 @@ def rehydrate(root: Path, doc_id: str, copy: Path) -> list[Path]:
     """Check ``copy`` against document ``doc_id`` of dataset folder ``root``;
     write ``documents/<doc_id>.txt`` and restore the surface text of its
     annotation files. Returns the files written."""
+    problem = paths.id_problem(doc_id, "document")  # before any path is built from it
+    if problem:
+        raise RehydrateError(problem)
     record = _document_record(root, doc_id)
     try:
         data = copy.read_bytes()
@@ -158,6 +161,11 @@ def rehydrate(root: Path, doc_id: str, copy: Path) -> list[Path]:
     txt = paths.text_path(root, doc_id)
     if not txt.is_file() or txt.read_bytes() != data:
         plans.insert(0, (txt, data))
+    try:
+        for f, _ in plans:  # a link or folder that leads out of the dataset: refuse before writing anything
+            paths.inside(root, f)
+    except paths.UnsafeName as exc:
+        raise RehydrateError(str(exc)) from None
     for f, b in plans:
         atomic.write_bytes(f, b)
     return [f for f, _ in plans]
@@ -199,6 +207,12 @@ the text columns of the Hugging Face dataset.
 A copy whose sha256 differs is refused and nothing is written: the offsets
 fit only the exact bytes the annotators saw.
 
+One writer at a time: rehydrate holds the dataset's lock for its
+whole run (an advisory lock on .geostance.lock in the dataset folder,
+released by the system however the command ends). When another geostance
+command holds it, it waits up to --wait SECONDS (default 30; 0: not at
+all), then exits 1 having changed nothing.
+
 Exit status: 0 re-hydrated (or already), 1 refused, 2 usage error.
 """
 EPILOG = """\
@@ -212,6 +226,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("doc_id", metavar="DOC_ID", help="the document to re-hydrate")
     p.add_argument("--text", type=Path, required=True, metavar="FILE", help="your copy of the article text")
     p.add_argument("--dataset", dest="root", type=Path, default=None, metavar="DIR", help="the dataset folder (default: the dataset)")
+    lock.add_wait_option(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -219,13 +234,21 @@ def run(args: argparse.Namespace) -> int:
     if not paths.documents_dir(root).is_dir():
         print(f"geostance rehydrate: {root}: not a dataset folder (no documents/ in it)", file=sys.stderr)
         return 2
+    problem = paths.id_problem(args.doc_id, "document")
+    if problem:
+        print(f"geostance rehydrate: refused, nothing written: {problem}", file=sys.stderr)
+        return 2
     if not args.text.is_file():
         print(f"geostance rehydrate: --text {args.text}: no such file", file=sys.stderr)
         return 2
     try:
-        written = rehydrate(root, args.doc_id, args.text)
+        with lock.dataset_lock(root, lock.wait_of(args), f"geostance rehydrate {args.doc_id}"):
+            written = rehydrate(root, args.doc_id, args.text)
     except RehydrateError as exc:
         print(f"geostance rehydrate: refused, nothing written: {exc}", file=sys.stderr)
+        return 1
+    except lock.LockTimeout as exc:
+        print(f"geostance rehydrate: {exc}", file=sys.stderr)
         return 1
     if not written:
         print(f"{args.doc_id}: already has its text; nothing to do")

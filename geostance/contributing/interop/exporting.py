@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geostance.core import jsonl
+from geostance.core import jsonl, paths
 from geostance.contract import records
-from geostance.contributing.contribute import id_problem
 from geostance.contributing.interop import InteropError, brat, check_records, dataset_document, dataset_sentences, labelstudio
 
 
@@ -28,7 +27,7 @@ def load(file: Path | None, doc_id: str | None, root: Path) -> tuple[str, list[d
         if doc_id is None:
             raise InteropError("give a FILE or --doc")
         recs = []
-    problem = id_problem(doc_id, "document")
+    problem = paths.id_problem(doc_id, "document")  # the one check of ids (geostance.core.paths)
     if problem:
         raise InteropError(problem)
     doc = dataset_document(root, doc_id)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from geostance.core import atomic, paths
 from geostance.contract import records
-from geostance.contributing.contribute import id_problem, plural
+from geostance.contributing.contribute import plural
 from geostance.contributing.interop import InteropError, brat, check_records, dataset_document, dataset_sentences, labelstudio
 from geostance.contract.labels import AUTHOR, MODALITIES, STANCE_MODALITIES
 
@@ -54,7 +54,7 @@ dataset has no sentences for, is segmented by the scheme's sentence rules.
 --out is never replaced without --force, and no folder is created for it.
 
 Exit status: 0 written, 1 refused (the conversion or the validation
-failed), 2 usage error (input missing, unreadable or a folder; --out a
+failed, or JSON nested too deeply to read), 2 usage error (input missing, unreadable or a folder; --out a
 folder, an existing file without --force, or in a folder that does not
 exist).
 """
@@ -91,6 +91,9 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
             default_modality: str | None = None, default_source_author: bool = False,
             default_stance_modality: str | None = None, default_stance_evidence: bool = False) -> tuple[str, list[dict], list[str], str]:
     """Read and convert; returns (doc id, records, notes, text)."""
+    problem = None if doc_id is None else paths.id_problem(doc_id, "document")  # a given id: checked before anything
+    if problem:
+        raise InteropError(problem)
     if fmt == "brat":
         doc_id = doc_id or source.stem
         txt = source.with_suffix(".txt")
@@ -106,6 +109,10 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
     else:
         try:
             tasks = json.loads(source.read_bytes())
+        except RecursionError:
+            raise InteropError(f"{source}: JSON arrays or objects nested too deeply to read (more than about "
+                               f"{sys.getrecursionlimit()} levels); a Label Studio export is a list of tasks a few "
+                               "levels deep") from None
         except FileNotFoundError:
             raise InteropError(f"{source}: no such file") from None
         except OSError as exc:
@@ -123,7 +130,7 @@ def convert(fmt: str, source: Path, doc_id: str | None, root: Path, annotation_i
         text = task["data"].get("text")
         if not isinstance(text, str):
             raise InteropError(f"{source}: the task has no data.text")
-    problem = id_problem(doc_id, "document")
+    problem = paths.id_problem(doc_id, "document")  # the one check of ids (geostance.core.paths)
     if problem:
         raise InteropError(problem)
     doc = dataset_document(root, doc_id)
@@ -159,15 +166,9 @@ def readable_file(path: Path, what: str) -> str | None:
 
 
 def writable_out(out: Path, force: bool) -> str | None:
-    """Why ``out`` cannot be written, or None. No folder is created and no file replaced unasked."""
-    if out.is_dir():
-        return f"--out {out} is a folder; expected the path of the JSONL file to write"
-    if out.exists() and not force:
-        return f"--out {out} exists; give --force to replace it"
-    parent = out.parent
-    if not parent.is_dir():
-        return f"--out {out}: the folder {parent} does not exist; create it first"
-    return None
+    """Why ``out`` cannot be written, or None. No folder is created and no file replaced unasked
+    (:func:`geostance.core.paths.out_file_problem`, the rules of every ``--out FILE``)."""
+    return paths.out_file_problem(out, force, "the JSONL file to write")
 
 
 def run(args: argparse.Namespace) -> int:

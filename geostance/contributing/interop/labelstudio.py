@@ -287,6 +287,8 @@ def pick_annotation(tasks: Any, doc_id: str, annotation_id: Any | None, file: st
     if len(cands) > 1:
         raise InteropError(f"{file}: {len(cands)} tasks have data.doc_id {doc_id!r}; expected one")
     task = cands[0]
+    if not isinstance(task.get("annotations") or [], list):
+        raise InteropError(f"{file}: the task's annotations is not a list")
     anns = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
     if not anns:
         raise InteropError(f"{file}: the task has no (uncancelled) annotation")
