@@ -110,8 +110,7 @@ def dataset(tmp_path: Path) -> Path:
 
 def verb_calls(root: Path, tmp: Path, bad: str) -> dict[str, list[str]]:
     ann = str(CONTRIB / "alice.jsonl")
-    preds = tmp / "p.jsonl"
-    preds.write_text('{"id": "x", "label": "NEUTRAL"}\n')
+    preds = tmp / "p.jsonl"  # written by the test (this function builds argument lists only)
     d = ["--dataset", str(root)]
     return {
         "contribute annotations --doc": ["contribute", *d, "annotations", ann, "--doc", bad, "--annotator", "alice"],
@@ -138,6 +137,7 @@ VERBS = sorted(verb_calls(Path("."), Path("."), "x"))
 def test_every_verb_refuses_a_hostile_id_before_building_a_path(
         verb: str, bad: str, dataset: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "ls.json").write_text("[]")
+    (tmp_path / "p.jsonl").write_text('{"id": "x", "label": "NEUTRAL"}\n')
     before = tree(dataset)
     args = verb_calls(dataset, tmp_path, bad)[verb]
     if verb == "leaderboard add --system":
