@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geostance.core import jsonl, paths
+from geostance.core import bounded, jsonl, paths
 from geostance.contract import records
 from geostance.contributing import transaction
 from geostance.core.findings import Finding, Report
@@ -481,7 +481,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def _read(path: Path, what: str) -> bytes:
     try:
-        return path.read_bytes()
+        return bounded.read_bytes(path)  # a regular file of at most 256 MiB: never /dev/zero or a FIFO
+    except (bounded.NotRegular, bounded.TooLarge) as exc:
+        raise ContributeError(f"{path}: {exc} ({what})", status=2) from None
     except FileNotFoundError:
         raise ContributeError(f"{path}: no such file ({what})", status=2) from None
     except OSError as exc:

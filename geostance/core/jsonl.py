@@ -23,11 +23,14 @@ from typing import Any
 
 import orjson
 
+from geostance.core import bounded
+from geostance.core.bounded import DEFAULT_MAX_BYTES
 from geostance.core.findings import Finding
 
 MAX_LINE_BYTES = 1_000_000
 _BOM = b"\xef\xbb\xbf"
 _SPACED_COLON = re.compile(rb'"\s+:')
+_LONG_INT = re.compile(rb"(?<![\d.])\d{20,}(?![\d.eE])")
 
 Record = dict[str, Any]
 
@@ -96,6 +99,13 @@ def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
         msg = str(exc).split(": line ")[0]
         out.append(Finding("json-syntax", file, lineno, "", f"not valid JSON ({msg}); expected one complete JSON object on the line"))
         return None
+    # orjson reads an integer beyond 64 bits as a float (1e+30): the standard
+    # library keeps it exact, so that a finding can quote the integer written
+    if _LONG_INT.search(line):
+        try:
+            obj = json.loads(line, parse_constant=_nonfinite)
+        except (ValueError, RecursionError):
+            pass
     # Duplicate keys: orjson keeps the last value, so check. A line that is
     # exactly orjson's compact form of what it parsed to has no duplicate (the
     # re-serialisation would have lost it): that is every line geostance
@@ -201,14 +211,28 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
     return records, found
 
 
-def read(path: str | os.PathLike[str], display: str | None = None) -> tuple[list[tuple[int, Record]], list[Finding]]:
+def read_data(path: str | os.PathLike[str], name: str, max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of a file, or ``None`` and the one finding that says why not:
+    ``not-a-regular-file`` (a folder, FIFO, socket or device, never opened for
+    reading), ``file-too-large`` (over ``max_bytes``, refused before reading)
+    or ``unreadable-path``."""
+    try:
+        return bounded.read_bytes(path, max_bytes), []
+    except bounded.NotRegular as exc:
+        return None, [Finding("not-a-regular-file", name, 0, "", str(exc))]
+    except bounded.TooLarge as exc:
+        return None, [Finding("file-too-large", name, 0, "", str(exc))]
+    except OSError as exc:
+        return None, [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+
+
+def read(path: str | os.PathLike[str], display: str | None = None,
+         max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[list[tuple[int, Record]], list[Finding]]:
     """Read and parse a file; a file that cannot be read is one finding."""
     name = display if display is not None else str(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        return [], [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    data, found = read_data(path, name, max_bytes)
+    if data is None:
+        return [], found
     return parse(data, name)
 
 
