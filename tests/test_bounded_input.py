@@ -226,3 +226,21 @@ def test_a_file_of_many_repeats_gives_a_complete_capped_report(tmp_path: Path, c
     assert cli_main(["validate", str(root)]) == 1
     text = capsys.readouterr().out.splitlines()
     assert text[-1].startswith("6 file(s)") and any("more [E308 duplicate-id]" in t for t in text)
+
+
+def test_the_fast_parse_reads_a_large_file_in_blocks_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The canonical fast path parses a block of lines at a time (memory);
+    with tiny blocks it gives the same records, and a repeated key in a
+    later block still sends the file to the exact line-by-line check."""
+    from geostance.core import jsonl as J
+
+    data = (VALID / RAW / "ann-1.jsonl").read_bytes()
+    whole, found = J.parse(data, "f")
+    assert found == []
+    monkeypatch.setattr(J, "_BLOCK", 64)
+    assert J._parse_canonical(data) is not None
+    assert J.parse(data, "f") == (whole, [])
+    lines = data.split(b"\n")
+    lines[-3] = lines[-3][:-1] + b',"id":"r9"}'  # a key twice, near the end
+    recs, found = J.parse(b"\n".join(lines), "f")
+    assert [(f.id, f.line) for f in found] == [("duplicate-key", len(lines) - 2)]

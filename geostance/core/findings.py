@@ -118,6 +118,18 @@ class Report:
             self.kept_counts[finding.id] += 1
             self.kept.append(finding)
 
+    def merge(self, other: "Report") -> None:
+        """Add the report of other files (collected with the same cap per file
+        and no cap per id), as if its findings had been added here."""
+        for f in other.kept:
+            if self.max_per_id is None or self.kept_counts[f.id] < self.max_per_id:
+                self.kept_counts[f.id] += 1
+                self.kept.append(f)
+        self.counts.update(other.counts)
+        self.file_counts.update(other.file_counts)
+        self.files += other.files
+        self.records += other.records
+
     def extend(self, findings: Iterable[Finding]) -> None:
         for f in findings:
             self.add(f)

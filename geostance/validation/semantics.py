@@ -103,8 +103,16 @@ def normalisation_hint(surface: str, text: str, start: int, end: int) -> str:
     return ""
 
 
+_CC = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
+
+
 def _control(s: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" for c in s)
+    """Whether ``s`` holds a control character (category Cc).
+
+    >>> _control("a" + chr(9) + "b"), _control("Zürich"), _control("x" + chr(0x85))
+    (True, False, True)
+    """
+    return _CC.search(s) is not None
 
 
 def _untrimmed(entities: Lined, file: str) -> Iterator[Finding]:
@@ -267,6 +275,8 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
             owners = listed_by.get(mid) or ([owner[mid]] if mid in owner else [])
             if not owners:
                 what = "no entity lists it"
+            elif len(owners) > 10:  # a message stays short, however many list it
+                what = f"it is listed by {len(owners):,} entities: {', '.join(owners[:10])}, ..."
             elif len(owners) > 1:
                 what = f"it is listed by {', '.join(owners)}"
             else:
