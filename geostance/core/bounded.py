@@ -17,7 +17,7 @@ b'{}\\n'
 ...     read_bytes(p, max_bytes=2)
 ... except TooLarge as exc:
 ...     print(exc)
-the file has 3 bytes; the limit is 2 bytes (--max-bytes)
+the file has 3 bytes; the limit is 2 bytes
 >>> try:
 ...     read_bytes(d)
 ... except NotRegular as exc:
@@ -42,7 +42,7 @@ class TooLarge(OSError):
     """The file is larger than the bound."""
 
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"the file has {size:,} bytes; the limit is {limit:,} bytes (--max-bytes)")
+        super().__init__(f"the file has {size:,} bytes; the limit is {limit:,} bytes")
         self.size = size
         self.limit = limit
 
@@ -78,7 +78,7 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX
     """The bytes of the regular file ``path``, at most ``max_bytes`` of them
     (``None``: no bound). Raises :class:`NotRegular`, :class:`TooLarge` or
     ``OSError``."""
-    check_regular(path)  # before opening: opening a FIFO or a device has effects
+    check_regular(path)  # before opening: a FIFO, socket or device is never opened
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
@@ -99,6 +99,8 @@ def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX
                 break
             parts.append(chunk)
             total += len(chunk)
+            if len(chunk) < n and total == st.st_size:
+                break  # a short read of a regular file: its end
             want = CHUNK
         if limit is not None and total > limit:
             raise TooLarge(total, limit)

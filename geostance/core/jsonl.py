@@ -269,7 +269,7 @@ def read_data(path: str | os.PathLike[str], name: str, max_bytes: int | None = D
     except bounded.NotRegular as exc:
         return None, [Finding("not-a-regular-file", name, 0, "", str(exc))]
     except bounded.TooLarge as exc:
-        return None, [Finding("file-too-large", name, 0, "", str(exc))]
+        return None, [Finding("file-too-large", name, 0, "", f"{exc} (validate --max-bytes sets it); the file is not read")]
     except OSError as exc:
         return None, [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
 

@@ -7,7 +7,10 @@ cross-layer warnings. Every finding has a stable id from
 ``schema/findings.json``; all are reported, errors before warnings.
 
 Validation streams: one file (one document's records) at a time, so memory
-does not grow with the number of documents.
+does not grow with the number of documents; findings go to the report as
+they are found and the report keeps at most ``max_per_file`` of one id per
+file, so memory does not grow with the number of findings either. ``jobs``
+worker processes share a dataset folder's documents.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -114,7 +119,7 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
         return None, []
     if root is not None:  # a link out of the dataset folder is not followed
         for p, shown_p in ((rec_path, name), (txt_path, txt_name)):
-            if os.path.lexists(p) and outside(Path(p), root):
+            if outside(p, root):
                 return None, [Finding("link-outside-dataset", shown_p, 0, "", f"is a symbolic link to {os.readlink(p) if os.path.islink(p) else os.path.realpath(p)}, which lies outside the dataset folder; expected a file inside it (not read)")]
     recs, found = jsonl.read(rec_path, name, max_bytes)  # a broken link: unreadable-path; a folder: not-a-regular-file
     if len(recs) != 1 or any(f.severity == "error" for f in found):
@@ -139,7 +144,7 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
         found.append(Finding("not-a-regular-file", txt_name, 0, "", str(exc)))
         return None, found
     except bounded.TooLarge as exc:
-        found.append(Finding("file-too-large", txt_name, 0, "", str(exc)))
+        found.append(Finding("file-too-large", txt_name, 0, "", f"{exc} (validate --max-bytes sets it); the file is not read"))
         return None, found
     except OSError as exc:
         found.append(Finding("unreadable-path", txt_name, 0, "", f"cannot read the text file: {exc.strerror or exc}"))
@@ -205,11 +210,13 @@ def _validate_records(
             from geostance.contract.records import exempt_text
 
             recs = [(line, exempt_text(rec)) for line, rec in recs]
-    if batch_validator().is_valid([r for _, r in recs]):
+    objs = list(map(_RECORD, recs))
+    batch_ok = batch_validator().is_valid(objs)
+    if batch_ok:
         # every record fits its schema: group them and check the doc_id
-        for line, rec in recs:
-            groups[rec["kind"]].append((line, rec))
-        ids = {rec["doc_id"] for _, rec in recs}
+        for lined, kind in zip(recs, map(_KIND, objs)):
+            groups[kind].append(lined)
+        ids = set(map(_DOC_ID, objs))
         if doc_id is None and len(ids) == 1:
             doc_id = next(iter(ids))
         if ids and ids != {doc_id}:
@@ -244,7 +251,8 @@ def _validate_records(
                 continue
             groups[kind].append((line, rec))
     report.records += len(recs)
-    if len({rec.get("schema_version") for _, rec in recs if type(rec.get("schema_version")) is str}) > 1:
+    if (len(set(map(_VERSION, objs))) > 1 if batch_ok
+            else len({rec.get("schema_version") for rec in objs if type(rec.get("schema_version")) is str}) > 1):
         mixed = mixed_versions(recs, file)
         if mixed is not None:
             report.add(mixed)
@@ -267,6 +275,11 @@ def _validate_records(
     report.later(consistency.check(groups, file))
     return groups
 
+
+_RECORD = itemgetter(1)
+_KIND = itemgetter("kind")
+_DOC_ID = itemgetter("doc_id")
+_VERSION = itemgetter("schema_version")
 
 # which follow-on findings a rejected record of each kind explains (None: a
 # line whose kind is unknown explains them all)
@@ -529,8 +542,11 @@ def outside(path: Path | str, root: Path) -> bool:
     folders and many files); a file that is no link costs one ``lstat``."""
     path = os.fspath(path)
     folder, name = os.path.split(path)
-    real_folder = _realpath_cached(folder)
-    real = os.path.realpath(path) if os.path.islink(path) else os.path.join(real_folder, name)
+    try:
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return False  # nothing there: nothing is read
+    real = os.path.realpath(path) if link else os.path.join(_realpath_cached(folder), name)
     base = _realpath_cached(os.fspath(root))
     return not (real == base or real.startswith(base.rstrip(os.sep) + os.sep))
 
@@ -759,6 +775,12 @@ Check geostance files at four levels and report every finding, errors first:
 Each finding reads  FILE:LINE: [CODE id] FIELD: what was found, what was expected.
 The ids are listed in schema/findings.json (geostance validate --list).
 
+A record rejected at level 1 or 2 is reported once, with the count of the
+later findings it explains. At most --max-per-file findings of one id are
+shown per file (the rest are counted); files over --max-bytes, folders named
+like files, FIFOs, sockets and devices are refused without being read, and a
+symbolic link out of a dataset folder is reported, not followed.
+
 Exit status: 0 clean or warnings only, 1 any error, 2 usage error or a path
 that does not exist.
 """
@@ -767,6 +789,7 @@ examples:
   geostance validate                              the whole dataset/
   geostance validate dataset/annotations/raw/china-backs-russia/llm-1.jsonl
   geostance validate --format json --max-err 5 my-annotations.jsonl
+  geostance validate --jobs 2 --max-per-file 0 dataset/
 """
 
 
