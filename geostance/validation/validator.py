@@ -538,17 +538,28 @@ def _is_raw(path: Path) -> bool:
 def outside(path: Path | str, root: Path) -> bool:
     """Whether ``path``, its links followed, lies outside the folder ``root``.
 
-    The real path of each folder is looked up once (a dataset has a few
-    folders and many files); a file that is no link costs one ``lstat``."""
+    Whether a folder lies inside ``root`` is worked out once (a dataset has a
+    few folders and many files); a file that is no link costs one ``lstat``.
+    A path where nothing is counts as inside (nothing is read there)."""
     path = os.fspath(path)
-    folder, name = os.path.split(path)
     try:
-        link = stat.S_ISLNK(os.lstat(path).st_mode)
+        mode = os.lstat(path).st_mode
     except OSError:
-        return False  # nothing there: nothing is read
-    real = os.path.realpath(path) if link else os.path.join(_realpath_cached(folder), name)
-    base = _realpath_cached(os.fspath(root))
-    return not (real == base or real.startswith(base.rstrip(os.sep) + os.sep))
+        return False
+    if not stat.S_ISLNK(mode):
+        key = (os.path.dirname(path), os.fspath(root))
+        inside = _FOLDER_INSIDE.get(key)
+        if inside is None:
+            inside = _FOLDER_INSIDE[key] = _within(_realpath_cached(key[0]), _realpath_cached(key[1]))
+        return not inside
+    return not _within(os.path.realpath(path), _realpath_cached(os.fspath(root)))
+
+
+def _within(real: str, base: str) -> bool:
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+_FOLDER_INSIDE: dict[tuple[str, str], bool] = {}
 
 
 @lru_cache(maxsize=4096)
@@ -619,9 +630,10 @@ def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None
     many worker processes, a chunk of documents at a time; the report is the
     same as with one job, finding for finding and in the same order."""
     _realpath_cached.cache_clear()  # folders may have changed since the last call
+    _FOLDER_INSIDE.clear()
     for path in paths:
         path = Path(os.path.abspath(path))
-        if not path.is_dir() and not path.is_file():  # a FIFO, socket or device named on the command line
+        if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO, socket or device named on the command line
             report.files += 1
             report.add(Finding("not-a-regular-file", _display(path, None), 0, "", _not_regular_reason(path)))
             continue
