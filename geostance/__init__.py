@@ -87,14 +87,19 @@ def load(path: str | Path) -> dict[str, Document]:
 
 
 def validate(paths: list[str | Path] | None = None, max_per_id: int | None = None,
-             documents: str | Path | None = None) -> Any:
+             documents: str | Path | None = None, *, max_per_file: int | None = 100,
+             max_bytes: int | None = 256 * 1024 * 1024, jobs: int = 1) -> Any:
     """Validate dataset folders, folders of JSONL files or single files, as
     ``geostance validate`` does; the :class:`~geostance.core.findings.Report`
     has the counts and ``findings``, the list of
-    :class:`~geostance.core.findings.Finding` (id, file, line, field, message)."""
+    :class:`~geostance.core.findings.Finding` (id, file, line, field, message).
+    ``max_per_file`` findings of one id are kept per file (all are counted;
+    ``None`` keeps all), files over ``max_bytes`` are refused unread, and
+    ``jobs`` worker processes share a dataset folder's documents."""
     from geostance.validation.validator import validate as run
 
-    return run([Path(p) for p in paths] if paths else None, max_per_id, Path(documents) if documents else None)
+    return run([Path(p) for p in paths] if paths else None, max_per_id, Path(documents) if documents else None,
+               max_bytes=max_bytes, max_per_file=max_per_file, jobs=jobs)
 
 
 def score(view: str, predictions: str | Path, gold: str | Path, resamples: int = 1000, seed: int = 0) -> Any:

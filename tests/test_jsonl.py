@@ -189,9 +189,11 @@ def test_dumps_is_compact_utf8_lf_in_key_order() -> None:
 
 
 def test_read_reports_an_unreadable_path(tmp_path: Path) -> None:
-    for p in (tmp_path / "missing.jsonl", tmp_path):
-        recs, found = jsonl.read(p, "shown.jsonl")
-        assert recs == [] and [(f.id, f.file, f.line) for f in found] == [("unreadable-path", "shown.jsonl", 0)]
+    recs, found = jsonl.read(tmp_path / "missing.jsonl", "shown.jsonl")
+    assert recs == [] and [(f.id, f.file, f.line) for f in found] == [("unreadable-path", "shown.jsonl", 0)]
+    # a folder is no file: never opened
+    recs, found = jsonl.read(tmp_path, "shown.jsonl")
+    assert recs == [] and [(f.id, f.file, f.line) for f in found] == [("not-a-regular-file", "shown.jsonl", 0)]
 
 
 def test_load_records_refuses_errors_but_not_warnings(tmp_path: Path) -> None:

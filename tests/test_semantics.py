@@ -142,11 +142,11 @@ def test_float_offsets_are_a_wrong_type_in_every_layer() -> None:
 
 def test_sentences_out_of_order_overlapping_misnumbered_or_missing() -> None:
     # s2's text first, then s1's: the second overlaps what came before, and 0:19 lies in no kept sentence
-    assert run([{**S2, "id": "s1"}, {**S1, "id": "s2"}]) == [("sentence-order", 2, "start"), ("text-not-covered", 0, "sentence")]
+    assert run([{**S2, "id": "s1"}, {**S1, "id": "s2"}]) == [("sentence-order", 2, "start"), ("text-not-covered", 1, "sentence")]
     assert run([S1, S2, sent(3, 39, 53)]) == [("sentence-order", 3, "start")]
     assert run([S1, {**S2, "id": "s3"}]) == [("sentence-id-order", 2, "id")]
-    assert run([S1]) == [("text-not-covered", 0, "sentence")]
-    assert run([S2]) == [("sentence-id-order", 1, "id"), ("text-not-covered", 0, "sentence")]
+    assert run([S1]) == [("text-not-covered", 1, "sentence")]  # the line of the sentence before the gap
+    assert run([S2]) == [("sentence-id-order", 1, "id"), ("text-not-covered", 1, "sentence")]
 
 
 def test_blank_text_between_sentences_needs_no_sentence() -> None:

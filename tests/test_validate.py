@@ -5,7 +5,8 @@ Every folder ``tests/fixtures/invalid/<finding-id>/`` is a mini dataset root
 exactly the findings (id, file relative to the fixture, line, field) the
 validator must report for it, and says why the fixture is invalid. A fixture
 whose bytes cannot sensibly be committed (the 10 MB line) says in
-``EXPECTED.json`` -> ``generate`` how the test completes it in a temporary copy.
+``EXPECTED.json`` -> ``generate`` how the test completes it in a temporary copy;
+``options`` are keywords of ``validate()`` the fixture needs (a small ``max_bytes``).
 ``tests/fixtures/valid/`` is a small valid dataset that must give no finding.
 """
 
@@ -16,6 +17,7 @@ import builtins
 import copy
 import hashlib
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -90,7 +92,7 @@ def test_every_finding_id_has_a_fixture_and_every_fixture_is_an_id() -> None:
 @pytest.mark.parametrize("fixture", FIXTURE_DIRS, ids=lambda p: p.name)
 def test_expected_json_is_well_formed(fixture: Path) -> None:
     exp = expected(fixture)
-    assert set(exp) <= {"why", "findings", "generate"}
+    assert set(exp) <= {"why", "findings", "generate", "options"}
     assert isinstance(exp["why"], str) and len(exp["why"]) > 20
     assert exp["findings"], "a fixture expects at least one finding"
     for f in exp["findings"]:
@@ -103,7 +105,7 @@ def test_expected_json_is_well_formed(fixture: Path) -> None:
 @pytest.mark.parametrize("fixture", FIXTURE_DIRS, ids=lambda p: p.name)
 def test_invalid_fixture_reports_exactly_the_expected_findings(fixture: Path, tmp_path: Path) -> None:
     root = materialise(fixture, tmp_path)
-    report = validate([root])
+    report = validate([root], **expected(fixture).get("options", {}))  # options: validate()'s keywords (max_bytes)
     want = Counter((f["id"], f["file"], f["line"], f["field"]) for f in expected(fixture)["findings"])
     assert located(report, root) == want
     # every finding says what it found: a non-empty message
@@ -197,12 +199,20 @@ def test_a_text_file_that_cannot_be_read(tmp_path: Path, monkeypatch: pytest.Mon
     root = mini_copy(tmp_path)
     real = builtins.open
 
+    real_os_open = os.open
+
     def refuse(file, *args, **kwargs):  # tests run as root, so a chmod would not stop the read
         if str(file).endswith("mini.txt"):
             raise PermissionError(13, "Permission denied")
         return real(file, *args, **kwargs)
 
+    def refuse_os(file, *args, **kwargs):  # the bounded reader opens with os.open
+        if str(file).endswith("mini.txt"):
+            raise PermissionError(13, "Permission denied")
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(os, "open", refuse_os)
     report = validate([root])
     assert [(f.id, f.file, f.line) for f in report.kept] == [("unreadable-path", "ds/documents/mini.txt", 0)]
     assert "Permission denied" in report.kept[0].message

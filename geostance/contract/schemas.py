@@ -108,7 +108,12 @@ def _finding(err: jsonschema.ValidationError, file: str, line: int, record: Any 
     v = err.validator
     inst = err.instance
     if v == "required":
+        # jsonschema yields one `required` error per missing field, each with
+        # the whole list as validator_value: this error is about one field only
         missing = [k for k in err.validator_value if isinstance(inst, dict) and k not in inst]
+        own = [k for k in missing if err.message == f"{k!r} is a required property"]
+        if own:
+            missing = own
         if missing == ["modality"] and isinstance(inst, dict) and inst.get("kind") == "stance":
             return [Finding("missing-stance-modality", file, line, "modality",
                             f"a stance of schema version {_short(inst.get('schema_version'))} needs a modality; expected one of {', '.join(STANCE_MODALITIES)}")]

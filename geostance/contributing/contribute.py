@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geostance.core import jsonl, lock, paths
+from geostance.core import bounded, jsonl, lock, paths
 from geostance.contract import records
 from geostance.contributing import transaction
 from geostance.core.findings import Finding, Report
@@ -468,7 +468,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def _read(path: Path, what: str) -> bytes:
     try:
-        return path.read_bytes()
+        return bounded.read_bytes(path)  # a regular file of at most 256 MiB: never /dev/zero or a FIFO
+    except (bounded.NotRegular, bounded.TooLarge) as exc:
+        raise ContributeError(f"{path}: {exc} ({what})", status=2) from None
     except FileNotFoundError:
         raise ContributeError(f"{path}: no such file ({what})", status=2) from None
     except OSError as exc:

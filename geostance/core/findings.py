@@ -17,7 +17,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from geostance.core.paths import SCHEMA_DIR
 
@@ -80,13 +80,28 @@ class Finding:
         }
 
 
-class Report:
-    """Collects findings; keeps at most ``max_per_id`` of each id (all are counted)."""
+DEFAULT_MAX_PER_FILE = 100
 
-    def __init__(self, max_per_id: int | None = None) -> None:
+
+class Report:
+    """Collects findings; keeps at most ``max_per_id`` of each id and at most
+    ``max_per_file`` of one id in one file (all are counted). The cap per
+    file bounds the memory of a report by the number of files, not by the
+    number of findings (a file repeating one record a million times).
+
+    >>> r = Report(max_per_file=2)
+    >>> r.extend(Finding("duplicate-id", "f.jsonl", n, "id", "x") for n in range(1, 6))
+    >>> len(r.kept), r.errors, r.suppressed_per_file()
+    (2, 5, {('f.jsonl', 'duplicate-id'): 3})
+    """
+
+    def __init__(self, max_per_id: int | None = None, max_per_file: int | None = None) -> None:
         self.max_per_id = max_per_id
+        self.max_per_file = max_per_file
         self.kept: list[Finding] = []
         self.counts: Counter[str] = Counter()
+        self.kept_counts: Counter[str] = Counter()
+        self.file_counts: Counter[tuple[str, str]] = Counter()
         self.files = 0
         self.records = 0
 
@@ -94,8 +109,26 @@ class Report:
         if finding.id not in table():  # pragma: no cover - programming error
             raise KeyError(f"finding id {finding.id!r} is not in {FINDINGS_FILE}")
         self.counts[finding.id] += 1
-        if self.max_per_id is None or self.counts[finding.id] <= self.max_per_id:
+        if self.max_per_file is not None:
+            key = (finding.file, finding.id)
+            self.file_counts[key] += 1
+            if self.file_counts[key] > self.max_per_file:
+                return
+        if self.max_per_id is None or self.kept_counts[finding.id] < self.max_per_id:
+            self.kept_counts[finding.id] += 1
             self.kept.append(finding)
+
+    def merge(self, other: "Report") -> None:
+        """Add the report of other files (collected with the same cap per file
+        and no cap per id), as if its findings had been added here."""
+        for f in other.kept:
+            if self.max_per_id is None or self.kept_counts[f.id] < self.max_per_id:
+                self.kept_counts[f.id] += 1
+                self.kept.append(f)
+        self.counts.update(other.counts)
+        self.file_counts.update(other.file_counts)
+        self.files += other.files
+        self.records += other.records
 
     def extend(self, findings: Iterable[Finding]) -> None:
         for f in findings:
@@ -118,12 +151,18 @@ class Report:
     def warnings(self) -> int:
         return self.count("warning")
 
-    def suppressed(self) -> dict[str, int]:
-        if self.max_per_id is None:
+    def suppressed_per_file(self) -> dict[tuple[str, str], int]:
+        """(file, id) -> how many findings of that id in that file were left
+        out by the cap per file."""
+        if self.max_per_file is None:
             return {}
-        return {i: n - self.max_per_id for i, n in sorted(self.counts.items()) if n > self.max_per_id}
+        return {k: n - self.max_per_file for k, n in sorted(self.file_counts.items()) if n > self.max_per_file}
 
-    def as_dict(self) -> dict[str, Any]:
+    def suppressed(self) -> dict[str, int]:
+        """id -> how many findings of that id are counted but not kept."""
+        return {i: n - self.kept_counts[i] for i, n in sorted(self.counts.items()) if n > self.kept_counts[i]}
+
+    def _head(self) -> dict[str, Any]:
         return {
             "files": self.files,
             "records": self.records,
@@ -131,8 +170,32 @@ class Report:
             "warnings": self.warnings,
             "counts": dict(sorted(self.counts.items())),
             "suppressed": self.suppressed(),
-            "findings": [f.as_dict() for f in self.kept],
+            "suppressed_per_file": [{"file": f, "id": i, "count": n} for (f, i), n in self.suppressed_per_file().items()],
         }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self._head(), "findings": [f.as_dict() for f in self.kept]}
+
+    def iter_json(self) -> Iterator[str]:
+        """The report as JSON (the object of :meth:`as_dict`), in pieces: one
+        finding at a time, never one string of the whole report."""
+        head = json.dumps(self._head(), ensure_ascii=False, indent=1)
+        yield head[:-2] + ',\n "findings": ['
+        for i, f in enumerate(self.kept):
+            yield ("\n  " if i == 0 else ",\n  ") + json.dumps(f.as_dict(), ensure_ascii=False)
+        yield ("\n ]" if self.kept else "]") + "\n}\n"
+
+    def _left_out(self) -> Iterator[str]:
+        per_file = self.suppressed_per_file()
+        for (file, fid), n in per_file.items():
+            yield f"... {n} more [{table()[fid].code} {fid}] in {file} not shown (at most {self.max_per_file} of one id per file; --max-per-file 0 shows all)"
+        by_file: Counter[str] = Counter()
+        for (_, fid), n in per_file.items():
+            by_file[fid] += n
+        for fid, n in self.suppressed().items():
+            rest = n - by_file[fid]
+            if rest > 0:
+                yield f"... {rest} more [{table()[fid].code} {fid}] not shown (--max-err)"
 
     def render_markdown(self) -> str:
         """The findings as one Markdown table (errors first, then warnings, each in
@@ -148,24 +211,28 @@ class Report:
             cols = [Column("severity", "severity"), Column("id", "finding"), Column("where", "file:line"),
                     Column("field", "field"), Column("message", "message")]
             out += [render_markdown(rows, cols), ""]
-        for fid, n in self.suppressed().items():
-            out.append(f"- {n} more `{table()[fid].code} {fid}` not shown (--max-err)")
+        for line in self._left_out():
+            out.append("- " + line.removeprefix("... "))
         out.append(f"{self.files} file(s), {self.records} record(s): {self.errors} error(s), {self.warnings} warning(s)")
         return "\n".join(out)
 
     def render_text(self) -> str:
         """Errors first, then warnings, each in file/line order, then a summary."""
-        out: list[str] = []
+        return "\n".join(self.iter_text())
+
+    def iter_text(self) -> Iterator[str]:
+        """The lines of :meth:`render_text`, one at a time (a report is written
+        as a stream, never as one string)."""
         for sev, title in (("error", "Errors"), ("warning", "Warnings")):
             group = sorted((f for f in self.kept if f.severity == sev), key=lambda f: (f.file, f.line))
             if not group:
                 continue
-            out.append(f"{title} ({self.count(sev)}):")
-            out.extend("  " + f.render() for f in group)
-        for fid, n in self.suppressed().items():
-            out.append(f"  ... {n} more [{table()[fid].code} {fid}] not shown (--max-err)")
-        out.append(
+            yield f"{title} ({self.count(sev)}):"
+            for f in group:
+                yield "  " + f.render()
+        for line in self._left_out():
+            yield "  " + line
+        yield (
             f"{self.files} file(s), {self.records} record(s): "
             f"{self.errors} error(s), {self.warnings} warning(s)"
         )
-        return "\n".join(out)

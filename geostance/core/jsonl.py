@@ -15,36 +15,27 @@ them.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 
+from geostance.core import bounded
+from geostance.core.bounded import DEFAULT_MAX_BYTES
 from geostance.core.findings import Finding
 
 MAX_LINE_BYTES = 1_000_000
 _BOM = b"\xef\xbb\xbf"
 _SPACED_COLON = re.compile(rb'"\s+:')
+_LONG_INT = re.compile(rb"(?<![\d.])\d{20,}(?![\d.eE])")
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")  # a cheap test before the regular expression
+_TWENTY_DIGITS = b"0" * 20
 
 Record = dict[str, Any]
-
-
-def _count_keys(obj: Any) -> int:
-    """The number of keys in ``obj`` and every object inside it (no recursion:
-    orjson reads 1,024 levels of nesting, more than Python's stack allows)."""
-    n = 0
-    stack = [obj]
-    while stack:
-        o = stack.pop()
-        if type(o) is dict:
-            n += len(o)
-            stack.extend(v for v in o.values() if type(v) is dict or type(v) is list)
-        elif type(o) is list:
-            stack.extend(v for v in o if type(v) is dict or type(v) is list)
-    return n
 
 
 def _first_duplicate_key(line: bytes) -> str | None:
@@ -96,13 +87,24 @@ def _parse_line(line: bytes, file: str, lineno: int, out: list[Finding]) -> Any:
         msg = str(exc).split(": line ")[0]
         out.append(Finding("json-syntax", file, lineno, "", f"not valid JSON ({msg}); expected one complete JSON object on the line"))
         return None
+    # orjson reads an integer beyond 64 bits as a float (1e+30): the standard
+    # library keeps it exact, so that a finding can quote the integer written
+    if _TWENTY_DIGITS in line.translate(_DIGITS) and _LONG_INT.search(line):
+        try:
+            obj = json.loads(line, parse_constant=_nonfinite)
+        except (ValueError, RecursionError):
+            pass
     # Duplicate keys: orjson keeps the last value, so check. A line that is
     # exactly orjson's compact form of what it parsed to has no duplicate (the
     # re-serialisation would have lost it): that is every line geostance
     # writes, and the fast path. Otherwise compare the count of key tokens
-    # ('":' or '"<space>:') with the keys parsed, and check exactly on a mismatch.
-    if (type(obj) is dict or type(obj) is list) and _dumps_or_none(obj) != line:
-        if _SPACED_COLON.search(line) or line.count(b'":') != _count_keys(obj):
+    # ('":') of the line with that of orjson's compact form (which repeats
+    # the line's strings, escaped alike), and check exactly on a mismatch, on
+    # a '"<space>:' and on a \u escape (\u0022 could hide a quote from the count).
+    compact = _dumps_or_none(obj) if type(obj) is dict or type(obj) is list else line
+    if compact != line:
+        if (compact is None or _SPACED_COLON.search(line) or b"\\u" in line
+                or line.count(b'":') != compact.count(b'":')):
             try:
                 dup = _first_duplicate_key(line)
             except RecursionError:
@@ -128,16 +130,40 @@ def _dumps_or_none(obj: Any) -> bytes | None:
 
 def _parse_canonical(data: bytes) -> list[Record] | None:
     """Fast path for a file whose every line is an object in orjson's compact
-    form and ends with LF (every file geostance writes): one parse of the
-    whole file as an array, and one re-serialisation that must give the same
-    bytes (so no key was repeated and nothing was lost). orjson also proves
+    form and ends with LF (every file geostance writes): the lines parsed
+    as one JSON array (a block of lines at a time), and one re-serialisation
+    that must give the same bytes (so no key was repeated and nothing was lost). orjson also proves
     the bytes are UTF-8. ``None`` when it does not apply; the caller then
-    checks line by line."""
+    checks line by line. The file is parsed in blocks of about 4 MB, so
+    that memory holds the records and little else (never a copy of the
+    whole file, nor the parser's tree of it)."""
     if not data.endswith(b"\n") or b"\r" in data:
         return None
-    body = data[:-1]
-    if len(body) > MAX_LINE_BYTES and any(len(line) > MAX_LINE_BYTES for line in body.split(b"\n")):
+    first = data[: data.find(b"\n")]
+    try:  # the first line tells a file written by hand or another tool at once
+        if len(first) > MAX_LINE_BYTES or orjson.dumps(orjson.loads(first)) != first:
+            return None
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return None
+    if len(data) > MAX_LINE_BYTES and _has_long_line(data):
+        return None
+    out: list[Record] = []
+    pos, n = 0, len(data)
+    while pos < n:  # a block of lines at a time: the parser's own copy of a block stays small
+        end = data.find(b"\n", min(pos + _BLOCK, n) - 1) + 1
+        objs = _parse_canonical_block(data[pos:end])
+        if objs is None:
+            return None
+        out.extend(objs)
+        pos = end
+    return out
+
+
+_BLOCK = 4 << 20
+
+
+def _parse_canonical_block(block: bytes) -> list[Record] | None:
+    body = block[:-1]
     joined = b"[" + body.replace(b"\n", b",") + b"]"
     try:
         objs = orjson.loads(joined)
@@ -149,6 +175,45 @@ def _parse_canonical(data: bytes) -> list[Record] | None:
         if type(o) is not dict:
             return None
     return objs
+
+
+def _has_long_line(data: bytes) -> bool:
+    """Whether a line of ``data`` is longer than ``MAX_LINE_BYTES``."""
+    pos, n = 0, len(data)
+    while pos < n:
+        nxt = data.find(b"\n", pos, pos + MAX_LINE_BYTES + 1)
+        if nxt < 0:
+            return n - pos > MAX_LINE_BYTES
+        pos = nxt + 1
+    return False
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """The lines of ``data`` without their LF, one at a time (no list of them)."""
+    pos, n = 0, len(data)
+    while pos < n:
+        nxt = data.find(b"\n", pos)
+        if nxt < 0:
+            yield data[pos:]
+            return
+        yield data[pos:nxt]
+        pos = nxt + 1
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, decoded a megabyte at a time (never the whole
+    file as one string)."""
+    if data.isascii():
+        return True
+    dec = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for i in range(0, len(data), 1 << 20):
+            dec.decode(view[i:i + (1 << 20)])
+        dec.decode(b"", True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Finding]]:
@@ -168,18 +233,11 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
     fast = _parse_canonical(data)
     if fast is not None:
         return list(enumerate(fast, 1)), found
-    try:
-        data.decode("utf-8")
-        bad_utf8 = False
-    except UnicodeDecodeError:
-        bad_utf8 = True
+    bad_utf8 = not _is_utf8(data)
     has_cr = b"\r" in data
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    else:
-        found.append(Finding("no-final-newline", file, len(lines), "", "the last line does not end with a newline (LF)"))
-    for i, line in enumerate(lines, 1):
+    if not data.endswith(b"\n"):
+        found.append(Finding("no-final-newline", file, data.count(b"\n") + 1, "", "the last line does not end with a newline (LF)"))
+    for i, line in enumerate(_lines(data), 1):
         if len(line) > MAX_LINE_BYTES:
             found.append(Finding("line-too-long", file, i, "", f"the line has {len(line):,} bytes; the limit is {MAX_LINE_BYTES:,}"))
             continue
@@ -201,14 +259,28 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
     return records, found
 
 
-def read(path: str | os.PathLike[str], display: str | None = None) -> tuple[list[tuple[int, Record]], list[Finding]]:
+def read_data(path: str | os.PathLike[str], name: str, max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of a file, or ``None`` and the one finding that says why not:
+    ``not-a-regular-file`` (a folder, FIFO, socket or device, never opened for
+    reading), ``file-too-large`` (over ``max_bytes``, refused before reading)
+    or ``unreadable-path``."""
+    try:
+        return bounded.read_bytes(path, max_bytes), []
+    except bounded.NotRegular as exc:
+        return None, [Finding("not-a-regular-file", name, 0, "", str(exc))]
+    except bounded.TooLarge as exc:
+        return None, [Finding("file-too-large", name, 0, "", f"{exc} (validate --max-bytes sets it); the file is not read")]
+    except OSError as exc:
+        return None, [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+
+
+def read(path: str | os.PathLike[str], display: str | None = None,
+         max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[list[tuple[int, Record]], list[Finding]]:
     """Read and parse a file; a file that cannot be read is one finding."""
     name = display if display is not None else str(path)
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as exc:
-        return [], [Finding("unreadable-path", name, 0, "", f"cannot read the file: {exc.strerror or exc}")]
+    data, found = read_data(path, name, max_bytes)
+    if data is None:
+        return [], found
     return parse(data, name)
 
 

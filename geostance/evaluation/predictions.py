@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
-from geostance.core import jsonl
+from geostance.core import bounded, jsonl
 from geostance.contract.labels import MENTION_TYPES, RELATION_VIEW_LABELS, STANCE_VIEW_LABELS
 
 VIEW_LABELS: dict[str, tuple[str, ...]] = {
@@ -95,12 +96,14 @@ def parse_lines(data: bytes, file: str, fmt: str) -> tuple[list[Entry], list[str
     raise ValueError(f"unknown predictions format {fmt!r}")
 
 
-def _parse_jsonl(data: bytes, file: str) -> tuple[list[Entry], list[str]]:
+def _parse_jsonl(data: bytes, file: str, offset: int = 0) -> tuple[list[Entry], list[str]]:
+    """``offset``: the number of lines before ``data`` in the file."""
     recs, found = jsonl.parse(data, file)
-    problems = [f"{f.file}:{f.line}: {f.message}" if f.line else f"{f.file}: {f.message}"
+    problems = [f"{f.file}:{f.line + offset}: {f.message}" if f.line else f"{f.file}: {f.message}"
                 for f in found if f.severity == "error"]
     entries: list[Entry] = []
     for line, rec in recs:
+        line += offset
         missing = [k for k in ("id", "label") if k not in rec]
         if missing:
             problems.append(f"{file}:{line}: missing key{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; "
@@ -118,7 +121,10 @@ def _parse_csv(data: bytes, file: str) -> tuple[list[Entry], list[str]]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return [], [f"{file}:{line}: byte 0x{data[exc.start]:02X} is not valid UTF-8; expected a UTF-8 CSV file"]
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return _parse_csv_rows(csv.reader(io.StringIO(text, newline="")), file)
+
+
+def _parse_csv_rows(reader: Any, file: str) -> tuple[list[Entry], list[str]]:
     try:
         header = next(reader)
     except StopIteration:
@@ -234,15 +240,124 @@ def match(gold: Sequence[Mapping[str, Any]], entries: Sequence[Entry], view: str
     return out
 
 
-def load(path: Path, view: str, gold: Sequence[Mapping[str, Any]], display: str | None = None) -> list[Any]:
-    """Read a predictions file and match it to ``gold``; raises :class:`PredictionsError`."""
+def load(path: Path, view: str, gold: Sequence[Mapping[str, Any]], display: str | None = None,
+         max_bytes: int | None = bounded.DEFAULT_MAX_BYTES) -> list[Any]:
+    """Read a predictions file and match it to ``gold``; raises :class:`PredictionsError`.
+
+    The file is streamed, a line at a time: memory follows the number of
+    predictions, not the length of a line (a line over
+    ``jsonl.MAX_LINE_BYTES`` is a problem, never held whole). Only a regular
+    file of at most ``max_bytes`` is read (never a FIFO or ``/dev/zero``)."""
     name = display if display is not None else str(path)
     try:
-        data = path.read_bytes()
+        bounded.check_regular(path)
+        size = os.stat(path).st_size
+        if max_bytes is not None and size > max_bytes:
+            raise bounded.TooLarge(size, max_bytes)
+        with open(path, "rb") as f:
+            head = f.read(4096)
+            f.seek(0)
+            fmt = detect_format(path, head)
+            lines = _lines(f, max_bytes)
+            entries, problems = _stream_jsonl(lines, name) if fmt == "jsonl" else _stream_csv(lines, name)
+    except (bounded.NotRegular, bounded.TooLarge) as exc:
+        raise PredictionsError(name, [f"{name}: {exc}"]) from None
     except OSError as exc:
         raise PredictionsError(name, [f"{name}: cannot read the file: {exc.strerror or exc}"]) from None
-    entries, problems = parse_lines(data, name, detect_format(path, data))
     return match(gold, entries, view, name, problems)
+
+
+_TOO_LONG = object()
+
+
+def _lines(f: Any, max_bytes: int | None) -> Iterator[tuple[int, Any]]:
+    """``(line number, bytes)`` of each line of a binary file, its LF kept;
+    a line longer than ``jsonl.MAX_LINE_BYTES`` is ``(n, _TOO_LONG)`` and is
+    skipped without being held. Stops at ``max_bytes`` (a file that grows)."""
+    limit = jsonl.MAX_LINE_BYTES + 1
+    n = 0
+    total = 0
+    while True:
+        line = f.readline(limit)
+        if not line:
+            return
+        n += 1
+        total += len(line)
+        if len(line) >= limit and not line.endswith(b"\n"):
+            while True:  # the rest of the long line, a chunk at a time
+                rest = f.readline(bounded.CHUNK)
+                total += len(rest)
+                if not rest or rest.endswith(b"\n") or (max_bytes is not None and total > max_bytes):
+                    break
+            yield n, _TOO_LONG
+        else:
+            yield n, line
+        if max_bytes is not None and total > max_bytes:
+            raise bounded.TooLarge(total, max_bytes)
+
+
+def _too_long(file: str, n: int) -> str:
+    return f"{file}:{n}: the line is longer than {jsonl.MAX_LINE_BYTES:,} bytes; expected one prediction per line"
+
+
+def _stream_jsonl(lines: Iterator[tuple[int, Any]], file: str) -> tuple[list[Entry], list[str]]:
+    """The entries of a JSONL predictions file, parsed in blocks of lines."""
+    entries: list[Entry] = []
+    problems: list[str] = []
+    block: list[bytes] = []
+    first = 1
+
+    def flush() -> None:
+        if not block:
+            return
+        data = b"".join(block)
+        e, p = _parse_jsonl(data, file, first - 1)
+        entries.extend(e)
+        problems.extend(p)
+        block.clear()
+
+    seen = False
+    for n, line in lines:
+        seen = True
+        if line is _TOO_LONG:
+            flush()
+            problems.append(_too_long(file, n))
+            first = n + 1
+            continue
+        if not block:
+            first = n
+        block.append(line)
+        if len(block) >= 10_000:
+            flush()
+    flush()
+    if not seen:
+        e, p = _parse_jsonl(b"", file)
+        problems.extend(p)
+    return entries, problems
+
+
+def _stream_csv(lines: Iterator[tuple[int, Any]], file: str) -> tuple[list[Entry], list[str]]:
+    """The entries of a CSV predictions file, decoded a line at a time."""
+    problems: list[str] = []
+
+    def text() -> Iterator[str]:
+        for n, line in lines:
+            if line is _TOO_LONG:
+                problems.append(_too_long(file, n))
+                yield "\n"  # keeps the csv module's line count
+                continue
+            if n == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problems.append(f"{file}:{n}: byte 0x{line[exc.start]:02X} is not valid UTF-8; expected a UTF-8 CSV file")
+                yield "\n"
+
+    entries, more = _parse_csv_rows(csv.reader(text()), file)
+    if problems:  # the lines that could not be read explain an empty file
+        more = [m for m in more if not m.endswith("no predictions after the header")]
+    return entries, sorted(problems + more, key=_line_of)
 
 
 def dumps(ids: Sequence[str], labels: Sequence[Any]) -> bytes:

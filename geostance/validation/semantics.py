@@ -73,14 +73,46 @@ def check_span(start: int, end: int, surface: str, text: str, file: str, line: i
         return
     actual = text[start:end]
     if actual != surface:
-        yield Finding("span-text-mismatch", file, line, field, f"is {_show(surface)}, the document has {_show(actual)} at {start}:{end}")
+        yield Finding("span-text-mismatch", file, line, field, f"is {_show(surface)}, the document has {_show(actual)} at {start}:{end}{normalisation_hint(surface, text, start, end)}")
         return
     if actual[0].isspace() or actual[-1].isspace():
         yield Finding("span-whitespace-edge", file, line, field, f"{_show(actual)} at {start}:{end} starts or ends on white space; trim the span")
 
 
+def _form(s: str) -> str:
+    return "NFC" if unicodedata.is_normalized("NFC", s) else "NFD" if unicodedata.is_normalized("NFD", s) else "neither NFC nor NFD"
+
+
+def normalisation_hint(surface: str, text: str, start: int, end: int) -> str:
+    """A note for a span-text mismatch that Unicode normalisation explains:
+    the surface text and the document's text at the span are the same
+    characters in NFC and NFD (composed "é" against "e" + combining accent).
+
+    >>> print(normalisation_hint("cafe\u0301", "café au lait", 0, 4))
+    ; the same text in another Unicode normalisation: the record's text is NFD, the document's is NFC (the document holds it at 0:4); write the document's code points and count offsets in them
+    >>> normalisation_hint("Moscow", "Moscow rules", 0, 7)
+    ''
+    """
+    nfc = unicodedata.normalize("NFC", surface)
+    for a, b in ((start, end), (start, start + len(nfc)), (start, start + len(unicodedata.normalize("NFD", surface)))):
+        actual = text[a:b]
+        if actual != surface and unicodedata.normalize("NFC", actual) == nfc:
+            return (f"; the same text in another Unicode normalisation: the record's text is {_form(surface)}, "
+                    f"the document's is {_form(actual)} (the document holds it at {a}:{b}); "
+                    "write the document's code points and count offsets in them")
+    return ""
+
+
+_CC = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
+
+
 def _control(s: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" for c in s)
+    """Whether ``s`` holds a control character (category Cc).
+
+    >>> _control("a" + chr(9) + "b"), _control("Zürich"), _control("x" + chr(0x85))
+    (True, False, True)
+    """
+    return _CC.search(s) is not None
 
 
 def _untrimmed(entities: Lined, file: str) -> Iterator[Finding]:
@@ -137,6 +169,7 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
 
     # sentences: spans, order, ids, coverage
     good_sents: list[tuple[int, int, str]] = []
+    good_lines: list[int] = []
     prev_end = -1
     prev_line = 0
     n_text = len(text)
@@ -155,16 +188,22 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
             yield Finding("sentence-order", file, line, "start", f"sentence {s['id']} starts at {s['start']}, before the end ({prev_end}) of the sentence on line {prev_line}; expected sentences in reading order, not overlapping")
             continue
         good_sents.append((s["start"], s["end"], s["id"]))
+        good_lines.append(line)
         prev_end, prev_line = s["end"], line
     if sentences:
         pos = 0
-        for start, end, _ in good_sents + [(len(text), len(text), "")]:
+        # the finding's line: the sentence before the gap (the first sentence
+        # for a gap before it)
+        before = sentences[0][0]
+        for (start, end, _), line in zip(good_sents + [(len(text), len(text), "")], good_lines + [0]):
             gap = text[pos:start]
             if gap.strip():
                 a = pos + (len(gap) - len(gap.lstrip()))
                 b = pos + len(gap.rstrip())
-                yield Finding("text-not-covered", file, 0, "sentence", f"text {_show(text[a:b])} at {a}:{b} lies in no sentence; expected sentences to cover all non-blank text")
+                yield Finding("text-not-covered", file, before or line, "sentence", f"text {_show(text[a:b])} at {a}:{b} lies in no sentence; expected sentences to cover all non-blank text")
             pos = max(pos, end)
+            if line:
+                before = line
     sent_starts = [s for s, _, _ in good_sents]
 
     # mentions
@@ -236,6 +275,8 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
             owners = listed_by.get(mid) or ([owner[mid]] if mid in owner else [])
             if not owners:
                 what = "no entity lists it"
+            elif len(owners) > 10:  # a message stays short, however many list it
+                what = f"it is listed by {len(owners):,} entities: {', '.join(owners[:10])}, ..."
             elif len(owners) > 1:
                 what = f"it is listed by {', '.join(owners)}"
             else:

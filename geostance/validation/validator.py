@@ -7,24 +7,33 @@ cross-layer warnings. Every finding has a stable id from
 ``schema/findings.json``; all are reported, errors before warnings.
 
 Validation streams: one file (one document's records) at a time, so memory
-does not grow with the number of documents.
+does not grow with the number of documents; findings go to the report as
+they are found and the report keeps at most ``max_per_file`` of one id per
+file, so memory does not grow with the number of findings either. ``jobs``
+worker processes share a dataset folder's documents.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
-import json
 import os
 import re
+import stat
 import sys
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from geostance.validation import consistency, semantics
-from geostance.core import jsonl
-from geostance.core.findings import Finding, Report, table
+from geostance.core import bounded, jsonl
+from geostance.core.bounded import DEFAULT_MAX_BYTES
+from geostance.core.findings import DEFAULT_MAX_PER_FILE, Finding, Report, table
 from geostance.contract.labels import RECORD_KINDS, SCHEMA_VERSIONS
 from geostance.core.paths import default_dataset_root
 from geostance.contract.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator, schema
@@ -54,6 +63,8 @@ class DocumentStore:
         self.cache_size = cache_size
         self.checked: set[str] = set()
         self.display_folder = _display(folder, display_root)
+        self.max_bytes: int | None = DEFAULT_MAX_BYTES
+        self.root: Path | None = None  # the dataset folder its files must stay in, when known
 
     def display(self, p: Path) -> str:
         return _display(p, self.display_root)
@@ -61,7 +72,7 @@ class DocumentStore:
     def get(self, doc_id: str, report: Report | None = None) -> Document | None:
         if doc_id in self.cache:
             return self.cache[doc_id]
-        doc, found = load_document(self.folder, doc_id, self.display_root, self.display_folder)
+        doc, found = load_document(self.folder, doc_id, self.display_root, self.display_folder, self.max_bytes, self.root)
         if report is not None and doc_id not in self.checked:
             report.extend(found)
             report.files += 1
@@ -90,7 +101,9 @@ def _display(p: Path, root: Path | None) -> str:
 
 
 def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
-                  display_folder: str | None = None) -> tuple[Document | None, list[Finding]]:
+                  display_folder: str | None = None,
+                  max_bytes: int | None = DEFAULT_MAX_BYTES,
+                  root: Path | None = None) -> tuple[Document | None, list[Finding]]:
     """Read ``<folder>/<doc_id>.jsonl`` and ``.txt`` and check them against each other.
 
     ``display_folder`` is how findings name ``folder`` (default: relative to
@@ -103,7 +116,11 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
     txt_name = os.path.join(shown, doc_id + ".txt")
     if not os.path.lexists(rec_path):
         return None, []
-    recs, found = jsonl.read(rec_path, name)  # a folder or a broken link: unreadable-path
+    if root is not None:  # a link out of the dataset folder is not followed
+        for p, shown_p in ((rec_path, name), (txt_path, txt_name)):
+            if outside(p, root):
+                return None, [Finding("link-outside-dataset", shown_p, 0, "", f"is a symbolic link to {os.readlink(p) if os.path.islink(p) else os.path.realpath(p)}, which lies outside the dataset folder; expected a file inside it (not read)")]
+    recs, found = jsonl.read(rec_path, name, max_bytes)  # a broken link: unreadable-path; a folder: not-a-regular-file
     if len(recs) != 1 or any(f.severity == "error" for f in found):
         if len(recs) > 1:
             found.append(Finding("document-record", name, recs[1][0], "", "a document file holds exactly one document record"))
@@ -116,13 +133,18 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
     if rec["doc_id"] != doc_id:
         found.append(Finding("document-record", name, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} (the file name)"))
         return None, found
-    if not os.path.isfile(txt_path):
+    if not os.path.lexists(txt_path) or (os.path.islink(txt_path) and not os.path.exists(txt_path)):
         if rec["text_included"]:
             found.append(Finding("document-record", name, line, "text_included", f"is true but {txt_name} does not exist"))
         return Document(rec, None), found
     try:
-        with open(txt_path, "rb") as f:
-            data = f.read()
+        data = bounded.read_bytes(txt_path, max_bytes)
+    except bounded.NotRegular as exc:
+        found.append(Finding("not-a-regular-file", txt_name, 0, "", str(exc)))
+        return None, found
+    except bounded.TooLarge as exc:
+        found.append(Finding("file-too-large", txt_name, 0, "", f"{exc} (validate --max-bytes sets it); the file is not read"))
+        return None, found
     except OSError as exc:
         found.append(Finding("unreadable-path", txt_name, 0, "", f"cannot read the text file: {exc.strerror or exc}"))
         return None, found
@@ -146,8 +168,34 @@ def validate_records(
     store: DocumentStore,
     report: Report,
     expected_doc: str | None = None,
+    early: list[Finding] | None = None,
+    unparsed: dict[int, str | None] | None = None,
+    raw: bool = False,
 ) -> dict[str, list[tuple[int, dict[str, Any]]]]:
-    """Levels 2 to 4 over the parsed records of one annotation file; returns the valid records by kind."""
+    """Levels 2 to 4 over the parsed records of one annotation file; returns the valid records by kind.
+
+    ``early`` are the file's level-1 findings and ``unparsed`` the lines that
+    did not parse (line -> the record kind they seem to hold, if any): the
+    records rejected there or by the schema explain the follow-on findings
+    of the later levels (a sentence missing puts every later sentence id out
+    of order), which are then not reported one by one but counted on the
+    rejected record's first finding. ``raw``: the file is an annotator's
+    raw file (no ``provenance``)."""
+    sink = _Sink(report, list(early or ()), dict(unparsed or {}))
+    try:
+        return _validate_records(recs, file, store, sink, expected_doc, raw)
+    finally:
+        sink.flush()
+
+
+def _validate_records(
+    recs: list[tuple[int, dict[str, Any]]],
+    file: str,
+    store: DocumentStore,
+    report: "_Sink",
+    expected_doc: str | None,
+    raw: bool,
+) -> dict[str, list[tuple[int, dict[str, Any]]]]:
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {k: [] for k in RECORD_KINDS}
     validators = {k: fast_validator(k) for k in ANNOTATION_KINDS}
     invalid_ids: dict[str, set[str]] = {k: set() for k in groups}
@@ -161,11 +209,13 @@ def validate_records(
             from geostance.contract.records import exempt_text
 
             recs = [(line, exempt_text(rec)) for line, rec in recs]
-    if batch_validator().is_valid([r for _, r in recs]):
+    objs = list(map(_RECORD, recs))
+    batch_ok = batch_validator().is_valid(objs)
+    if batch_ok:
         # every record fits its schema: group them and check the doc_id
-        for line, rec in recs:
-            groups[rec["kind"]].append((line, rec))
-        ids = {rec["doc_id"] for _, rec in recs}
+        for lined, kind in zip(recs, map(_KIND, objs)):
+            groups[kind].append(lined)
+        ids = set(map(_DOC_ID, objs))
         if doc_id is None and len(ids) == 1:
             doc_id = next(iter(ids))
         if ids and ids != {doc_id}:
@@ -186,7 +236,7 @@ def validate_records(
             v = validators.get(kind) if isinstance(kind, str) else None
             if v is None or not v.is_valid(rec):
                 ok, found = check_record(rec, file, line)
-                report.extend(found)
+                report.reject(line, kind if isinstance(kind, str) and kind in invalid_ids else None, found)
                 # keep the id of a rejected record, so that references to it are
                 # not reported again as dangling
                 if isinstance(kind, str) and kind in invalid_ids and isinstance(rec.get("id"), str):
@@ -200,9 +250,17 @@ def validate_records(
                 continue
             groups[kind].append((line, rec))
     report.records += len(recs)
-    mixed = mixed_versions(recs, file)
-    if mixed is not None:
-        report.add(mixed)
+    if (len(set(map(_VERSION, objs))) > 1 if batch_ok
+            else len({rec.get("schema_version") for rec in objs if type(rec.get("schema_version")) is str}) > 1):
+        mixed = mixed_versions(recs, file)
+        if mixed is not None:
+            report.add(mixed)
+    if not _in_layer_order(groups, len(recs)):
+        order = layer_order(recs, file)
+        if order is not None:
+            report.add(order)
+    if raw:
+        report.extend(provenance_in_raw(recs, file))
     if doc_id is None:
         return groups
     doc = store.get(doc_id, report)
@@ -212,9 +270,196 @@ def validate_records(
         return groups
     if doc.text is None:
         return groups  # text not shipped: nothing to check offsets against
-    report.extend(semantics.check(groups, doc.text, file, invalid_ids))
-    report.extend(consistency.check(groups, file))
+    report.later(semantics.check(groups, doc.text, file, invalid_ids))
+    report.later(consistency.check(groups, file))
     return groups
+
+
+_RECORD = itemgetter(1)
+_KIND = itemgetter("kind")
+_DOC_ID = itemgetter("doc_id")
+_VERSION = itemgetter("schema_version")
+
+# which follow-on findings a rejected record of each kind explains (None: a
+# line whose kind is unknown explains them all)
+_FOLLOW_ON: dict[str, frozenset[str]] = {
+    "sentence": frozenset({"text-not-covered", "sentence-id-order", "sentence-order", "mention-crosses-sentence",
+                           "evidence-crosses-sentence", "argument-outside-evidence", "dangling-reference:sentence"}),
+    "mention": frozenset({"mention-entity-mismatch", "dangling-reference:mention", "missing-implied-stance",
+                          "implied-stance-modality"}),
+    "entity": frozenset({"mention-entity-mismatch", "dangling-reference:entity", "unneeded-mention",
+                         "missing-implied-stance", "implied-stance-modality", "entity-type-mismatch"}),
+    "stance": frozenset({"missing-implied-stance", "implied-stance-modality", "unneeded-mention"}),
+    "relation": frozenset({"unneeded-mention"}),
+}
+_DANGLING = re.compile(r"is not the id of an? (sentence|mention|entity) ")
+_KIND_IN_LINE = re.compile(rb'"kind"\s*:\s*"([a-z]+)"')
+
+
+def _follow_key(f: Finding) -> str:
+    if f.id == "dangling-reference":
+        m = _DANGLING.search(f.message)
+        if m:
+            return f"dangling-reference:{m.group(1)}"
+    return f.id
+
+
+class _Sink:
+    """The findings of one file on their way to the report: a rejected record
+    (level 1 or 2) holds back the findings of the later levels that it
+    explains, and its first finding counts them. Findings go to the report
+    as they come (nothing of a file is held but the counts)."""
+
+    def __init__(self, report: Report, early: list[Finding], unparsed: dict[int, str | None]) -> None:
+        object.__setattr__(self, "report", report)
+        self.rejected: dict[int, str | None] = dict(unparsed)  # line -> kind (None: unknown)
+        self.first: dict[int, int | None] = {}  # line -> index in report.kept of its first finding
+        self.held: dict[int, Counter[str]] = {}
+        self.explains: dict[str, int | None] = {}
+        for f in early:
+            self._put(f, f.line in unparsed)
+
+    def __getattr__(self, name: str) -> Any:  # files, records
+        return getattr(self.report, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("files", "records"):
+            setattr(self.report, name, value)
+        else:
+            object.__setattr__(self, name, value)
+
+    def _put(self, f: Finding, rejecting: bool) -> None:
+        n = len(self.report.kept)
+        self.report.add(f)
+        if rejecting and f.line not in self.first:
+            self.first[f.line] = n if len(self.report.kept) > n else None
+
+    def add(self, f: Finding) -> None:
+        self.report.add(f)
+
+    def extend(self, found: Iterable[Finding]) -> None:
+        for f in found:
+            self.report.add(f)
+
+    def reject(self, line: int, kind: str | None, found: list[Finding]) -> None:
+        if found:
+            self.rejected.setdefault(line, kind)
+            self.explains.clear()
+        for f in found:
+            self._put(f, True)
+
+    def _explainer(self, key: str) -> int | None:
+        if key not in self.explains:
+            self.explains[key] = next((line for line, kind in sorted(self.rejected.items())
+                                       if line in self.first and (kind is None or key in _FOLLOW_ON.get(kind, ()))), None)
+        return self.explains[key]
+
+    def later(self, found: Iterable[Finding]) -> None:
+        add = self.report.add
+        if not self.rejected:
+            for f in found:
+                add(f)
+            return
+        for f in found:
+            line = self._explainer(_follow_key(f))
+            if line is None:
+                add(f)
+            else:
+                self.held.setdefault(line, Counter())[f.id] += 1
+
+    def flush(self) -> None:
+        kept = self.report.kept
+        for line, counts in self.held.items():
+            i = self.first.get(line)
+            if i is None:
+                continue
+            f = kept[i]
+            n = sum(counts.values())
+            what = ", ".join(f"{k} x{v}" for k, v in sorted(counts.items()))
+            kept[i] = Finding(f.id, f.file, f.line, f.field,
+                              f"{f.message} [and {n} follow-on finding(s) of this file not shown, which this record may explain: {what}; fix it and validate again]")
+        self.held = {}
+
+
+def unparsed_lines(data: bytes, found: list[Finding]) -> dict[int, str | None]:
+    """The lines that level 1 rejected as records, with the kind they seem to
+    hold (read from the bytes; ``None`` when none shows).
+
+    >>> f = [Finding("json-syntax", "f", 2, "", "x")]
+    >>> unparsed_lines(b'{"kind":"sentence"}\\n{"kind":"sentence","id":\\n', f)
+    {2: 'sentence'}
+    """
+    bad = sorted({f.line for f in found if f.line and f.id in _RECORD_REJECTS})
+    if not bad:
+        return {}
+    out: dict[int, str | None] = {}
+    lines = data.split(b"\n")
+    for n in bad:
+        m = _KIND_IN_LINE.search(lines[n - 1][:10_000]) if n <= len(lines) else None
+        k = m.group(1).decode() if m else None
+        out[n] = k if k in RECORD_KINDS else None
+    return out
+
+
+_RECORD_REJECTS = frozenset({"json-syntax", "duplicate-key", "json-nonfinite", "line-too-long", "not-an-object", "invalid-utf8"})
+
+
+def _in_layer_order(groups: dict[str, list[tuple[int, dict[str, Any]]]], n: int) -> bool:
+    """A quick yes when all ``n`` records are grouped and each group's lines
+    come after the previous group's (the groups keep file order); ``False``
+    means "check record by record"."""
+    if sum(len(g) for g in groups.values()) != n:
+        return False
+    last = 0
+    for k in RECORD_KINDS:
+        g = groups[k]
+        if g:
+            if g[0][0] < last:
+                return False
+            last = g[-1][0]
+    return True
+
+
+def layer_order(recs: list[tuple[int, dict[str, Any]]], file: str) -> Finding | None:
+    """One ``layer-order`` warning if the records are not in the order
+    sentences, mentions, entities, stances, relations.
+
+    >>> k = lambda *kinds: list(enumerate(({"kind": x} for x in kinds), 1))
+    >>> layer_order(k("sentence", "mention", "entity"), "f") is None
+    True
+    >>> print(layer_order(k("sentence", "entity", "mention", "mention"), "f").render())
+    f:3: [W216 layer-order] kind: a mention after an entity (line 2), and 2 record(s) out of order in all; expected the order sentence, mention, entity, stance, relation
+    """
+    rank = {k: i for i, k in enumerate(RECORD_KINDS)}
+    top = -1
+    top_line = 0
+    first: tuple[int, str, str, int] | None = None
+    n = 0
+    top_kind = ""
+    for line, rec in recs:
+        kind = rec.get("kind")
+        r = rank.get(kind) if isinstance(kind, str) else None
+        if r is None:
+            continue
+        if r < top:
+            n += 1
+            if first is None:
+                first = (line, rec["kind"], top_kind, top_line)
+        elif r > top:
+            top, top_kind, top_line = r, rec["kind"], line
+    if first is None:
+        return None
+    line, kind, after, after_line = first
+    return Finding("layer-order", file, line, "kind",
+                   f"a {kind} after {'an' if after[0] in 'aeiou' else 'a'} {after} (line {after_line}), and {n} record(s) out of order in all; "
+                   f"expected the order {', '.join(RECORD_KINDS)}")
+
+
+def provenance_in_raw(recs: list[tuple[int, dict[str, Any]]], file: str) -> list[Finding]:
+    """A ``provenance-in-raw`` finding for each record of a raw file that carries provenance."""
+    return [Finding("provenance-in-raw", file, line, "provenance",
+                    "provenance belongs to gold records only (geostance adjudicate writes it); remove it from an annotator's raw file")
+            for line, rec in recs if "provenance" in rec]
 
 
 def mixed_versions(recs: list[tuple[int, dict[str, Any]]], file: str) -> Finding | None:
@@ -244,12 +489,81 @@ def mixed_versions(recs: list[tuple[int, dict[str, Any]]], file: str) -> Finding
                    f'is "{v}" on {len(odd)} record(s), from line {line}; the file\'s first record has "{first}" (one version per file)')
 
 
-def validate_file(path: Path, store: DocumentStore, report: Report, expected_doc: str | None = None) -> None:
+def validate_file(path: Path, store: DocumentStore, report: Report, expected_doc: str | None = None,
+                  max_bytes: int | None = DEFAULT_MAX_BYTES, root: Path | None = None) -> None:
+    """Levels 1 to 4 over one annotation file. ``root``: the dataset folder the
+    file must stay inside (a link out of it is reported, not followed)."""
+    with _no_gc():
+        _validate_file(path, store, report, expected_doc, max_bytes, root)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: parsing a file allocates one
+    object per value, and each collection would walk all the records read so
+    far (a file of 700,000 records spent half its time there). Records hold
+    no cycles; reference counting frees them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _validate_file(path: Path, store: DocumentStore, report: Report, expected_doc: str | None,
+                   max_bytes: int | None, root: Path | None) -> None:
     name = store.display(path)
-    recs, found = jsonl.read(path, name)
     report.files += 1
-    report.extend(found)
-    validate_records(recs, name, store, report, expected_doc)
+    if root is not None and outside(path, root):
+        report.add(Finding("link-outside-dataset", name, 0, "", f"is a symbolic link to {os.readlink(path) if os.path.islink(path) else os.path.realpath(path)}, which lies outside the dataset folder; expected a file inside it (not read)"))
+        return
+    data, found = jsonl.read_data(path, name, max_bytes)
+    if data is None:
+        report.extend(found)
+        return
+    recs, found = jsonl.parse(data, name)
+    unparsed = unparsed_lines(data, found)
+    del data
+    validate_records(recs, name, store, report, expected_doc, early=found, unparsed=unparsed, raw=_is_raw(path))
+
+
+def _is_raw(path: Path) -> bool:
+    parts = path.parts
+    return len(parts) >= 4 and parts[-3] == "raw" and parts[-4] == "annotations"
+
+
+def outside(path: Path | str, root: Path) -> bool:
+    """Whether ``path``, its links followed, lies outside the folder ``root``.
+
+    Whether a folder lies inside ``root`` is worked out once (a dataset has a
+    few folders and many files); a file that is no link costs one ``lstat``.
+    A path where nothing is counts as inside (nothing is read there)."""
+    path = os.fspath(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    if not stat.S_ISLNK(mode):
+        key = (os.path.dirname(path), os.fspath(root))
+        inside = _FOLDER_INSIDE.get(key)
+        if inside is None:
+            inside = _FOLDER_INSIDE[key] = _within(_realpath_cached(key[0]), _realpath_cached(key[1]))
+        return not inside
+    return not _within(os.path.realpath(path), _realpath_cached(os.fspath(root)))
+
+
+def _within(real: str, base: str) -> bool:
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+_FOLDER_INSIDE: dict[tuple[str, str], bool] = {}
+
+
+@lru_cache(maxsize=4096)
+def _realpath_cached(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def _doc_from_path(path: Path) -> str | None:
@@ -307,38 +621,150 @@ def dataset_files(root: Path) -> tuple[list[str], list[Path]]:
     return docs, files
 
 
-def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None = None) -> None:
-    """Validate dataset roots, folders and files; findings go to ``report``."""
+def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None = None,
+                   max_bytes: int | None = DEFAULT_MAX_BYTES, jobs: int = 1) -> None:
+    """Validate dataset roots, folders and files; findings go to ``report``.
+
+    ``jobs > 1``: the documents of a dataset folder are validated in that
+    many worker processes, a chunk of documents at a time; the report is the
+    same as with one job, finding for finding and in the same order."""
+    _realpath_cached.cache_clear()  # folders may have changed since the last call
+    _FOLDER_INSIDE.clear()
     for path in paths:
+        path = Path(os.path.abspath(path))
+        if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO, socket or device named on the command line
+            report.files += 1
+            report.add(Finding("not-a-regular-file", _display(path, None), 0, "", _not_regular_reason(path)))
+            continue
         path = path.resolve()
         root = find_dataset_root(path if path.is_dir() else path.parent)
         folder = documents or ((root / "documents") if root else default_dataset_root() / "documents")
         display_root = root.parent if root else None
         store = DocumentStore(folder, display_root)
+        store.max_bytes = max_bytes
+        store.root = root if documents is None else None
         docs: list[str] = []
+        inside = root if root is not None and path.is_dir() else None
         if path.is_dir() and (path / "documents").is_dir():
             docs, files = dataset_files(path)
             # one document's files together, so its text is read once
             files.sort(key=lambda f: (_doc_from_path(f) or "", str(f)))
+            if not files and not docs:
+                report.add(Finding("no-annotation-files", _display(path / "annotations", display_root), 0, "",
+                                   "the dataset folder holds no document record and no annotation file; expected documents/<doc_id>.jsonl and annotations/raw/<doc_id>/<annotator>.jsonl or annotations/gold/<doc_id>.jsonl"))
         elif path.is_dir():
             files = sorted(p for p in path.rglob("*.jsonl"))
+            inside = path
+            if not files:
+                report.add(Finding("no-annotation-files", _display(path / "annotations", display_root), 0, "",
+                                   "the folder holds no *.jsonl file; expected annotation files (one JSON object per line)"))
         else:
             files = [path]
+        if jobs > 1 and docs:
+            _validate_in_parallel(files, store, report, max_bytes, inside, jobs)
+            files = []
         for f in files:
             if f.parent.name == "documents" and f.parent.resolve() == folder.resolve():
                 store.get(f.stem, report)
                 continue
             _check_layout_names(f, store, report)
-            validate_file(f, store, report, _doc_from_path(f))
+            validate_file(f, store, report, _doc_from_path(f), max_bytes, inside)
         for d in docs:  # documents that no annotation file named
             if d not in store.checked:
                 store.get(d, report)
 
 
-def validate(paths: Iterable[Path] | None = None, max_per_id: int | None = None, documents: Path | None = None) -> Report:
-    """Library entry point: validate ``paths`` (default: the whole dataset)."""
-    report = Report(max_per_id)
-    validate_paths(list(paths) if paths else [default_dataset_root()], report, documents)
+CHUNK_DOCS = 64  # documents per unit of work of validate --jobs
+
+
+def default_jobs() -> int:
+    """One worker per core this process may use (at most 8), as ``build`` does."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(n, 8))
+
+
+def _chunks(files: list[Path]) -> list[list[Path]]:
+    """The files (sorted by document) in chunks of about ``CHUNK_DOCS``
+    documents, never splitting one document's files."""
+    out: list[list[Path]] = []
+    cur: list[Path] = []
+    n_docs = 0
+    last: str | None = None
+    for f in files:
+        d = _doc_from_path(f)
+        if d != last:
+            if n_docs >= CHUNK_DOCS:
+                out.append(cur)
+                cur, n_docs = [], 0
+            n_docs += 1
+            last = d
+        cur.append(f)
+    if cur:
+        out.append(cur)
+    return out
+
+
+_UNIT: dict[str, Any] = {}  # what every unit of a parallel run shares, set before the workers fork
+
+
+def _validate_unit(files: list[Path]) -> tuple[Report, list[str]]:
+    """One chunk of a parallel run (in a worker process): its report and the
+    documents it checked."""
+    u = _UNIT
+    store = DocumentStore(u["folder"], u["display_root"])
+    store.max_bytes, store.root = u["max_bytes"], u["root"]
+    report = Report(None, u["max_per_file"])
+    for f in files:
+        _check_layout_names(f, store, report)
+        validate_file(f, store, report, _doc_from_path(f), u["max_bytes"], u["inside"])
+    return report, sorted(store.checked)
+
+
+def _validate_in_parallel(files: list[Path], store: DocumentStore, report: Report, max_bytes: int | None,
+                          inside: Path | None, jobs: int) -> None:
+    """The annotation files of a dataset folder in ``jobs`` forked worker
+    processes; the chunk reports are merged in order, so the report is the
+    one a single process gives. Memory: each worker holds one chunk."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = _chunks(files)
+    if len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for f in files:
+            _check_layout_names(f, store, report)
+            validate_file(f, store, report, _doc_from_path(f), max_bytes, inside)
+        return
+    _UNIT.update(folder=store.folder, display_root=store.display_root, root=store.root, max_bytes=max_bytes,
+                 max_per_file=report.max_per_file, inside=inside)
+    try:
+        with ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=multiprocessing.get_context("fork")) as pool:
+            for part, checked in pool.map(_validate_unit, chunks):
+                report.merge(part)
+                store.checked.update(checked)
+    finally:
+        _UNIT.clear()
+
+
+def _not_regular_reason(path: Path) -> str:
+    try:
+        bounded.check_regular(path)
+    except OSError as exc:
+        return str(exc) if isinstance(exc, bounded.NotRegular) else f"cannot be looked at: {exc.strerror or exc}"
+    return "not a regular file"  # pragma: no cover - changed meanwhile
+
+
+def validate(paths: Iterable[Path] | None = None, max_per_id: int | None = None, documents: Path | None = None,
+             max_bytes: int | None = DEFAULT_MAX_BYTES, max_per_file: int | None = DEFAULT_MAX_PER_FILE,
+             jobs: int = 1) -> Report:
+    """Library entry point: validate ``paths`` (default: the whole dataset).
+
+    ``max_bytes`` bounds each file's size (``None``: no bound);
+    ``max_per_file`` keeps at most that many findings of one id per file
+    (all are counted; ``None``: keep all); ``max_per_id`` at most that many of
+    one id in all; ``jobs`` worker processes validate a dataset folder's
+    documents (the report is the same)."""
+    report = Report(max_per_id, max_per_file)
+    validate_paths(list(paths) if paths else [default_dataset_root()], report, documents, max_bytes, jobs)
     return report
 
 
@@ -360,6 +786,12 @@ Check geostance files at four levels and report every finding, errors first:
 Each finding reads  FILE:LINE: [CODE id] FIELD: what was found, what was expected.
 The ids are listed in schema/findings.json (geostance validate --list).
 
+A record rejected at level 1 or 2 is reported once, with the count of the
+later findings it explains. At most --max-per-file findings of one id are
+shown per file (the rest are counted); files over --max-bytes, folders named
+like files, FIFOs, sockets and devices are refused without being read, and a
+symbolic link out of a dataset folder is reported, not followed.
+
 Exit status: 0 clean or warnings only, 1 any error, 2 usage error or a path
 that does not exist.
 """
@@ -368,6 +800,7 @@ examples:
   geostance validate                              the whole dataset/
   geostance validate dataset/annotations/raw/china-backs-russia/llm-1.jsonl
   geostance validate --format json --max-err 5 my-annotations.jsonl
+  geostance validate --jobs 2 --max-per-file 0 dataset/
 """
 
 
@@ -381,6 +814,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
     p.add_argument("--documents", type=Path, default=None, metavar="DIR",
                    help="folder of document records and texts for files outside a dataset (default: the dataset's documents/)")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"refuse a file larger than N bytes before reading it (finding file-too-large; default {DEFAULT_MAX_BYTES:,}; 0: no limit)")
+    p.add_argument("--max-per-file", type=int, default=DEFAULT_MAX_PER_FILE, metavar="N",
+                   help=f"show at most N findings of one id per file, and count the rest (default {DEFAULT_MAX_PER_FILE}; 0: show all)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for the documents of a dataset folder (default: one per core, at most 8; the report is the same)")
     p.add_argument("--list", action="store_true", help="print the table of finding ids and exit")
 
 
@@ -392,24 +831,37 @@ def run(args: argparse.Namespace) -> int:
     if args.max_err is not None and args.max_err < 1:
         print("geostance validate: --max-err must be at least 1", file=sys.stderr)
         return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("geostance validate: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    for opt, v in (("--max-bytes", args.max_bytes), ("--max-per-file", args.max_per_file)):
+        if v < 0:
+            print(f"geostance validate: {opt} must be 0 (no limit) or more", file=sys.stderr)
+            return 2
     if args.dataset is not None:
         args.paths = [args.dataset, *args.paths]
     for p in args.paths:
         if not p.exists():
             print(f"geostance validate: {p}: no such file or folder", file=sys.stderr)
             return 2
-        if p.is_file() and not os.access(p, os.R_OK):
+        if os.path.isfile(p) and not os.access(p, os.R_OK):
             print(f"geostance validate: {p}: cannot be opened for reading", file=sys.stderr)
             return 2
     if args.documents is not None and not args.documents.is_dir():
         print(f"geostance validate: --documents {args.documents}: no such folder", file=sys.stderr)
         return 2
-    report = validate(args.paths or None, args.max_err, args.documents)
+    report = validate(args.paths or None, args.max_err, args.documents,
+                      max_bytes=args.max_bytes or None, max_per_file=args.max_per_file or None,
+                      jobs=args.jobs or default_jobs())
+    out = sys.stdout
     if args.format == "json":
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+        for piece in report.iter_json():
+            out.write(piece)
     elif args.format == "markdown":
-        print(report.render_markdown())
+        out.write(report.render_markdown() + "\n")
     else:
-        print(report.render_text())
+        for line in report.iter_text():  # one line at a time: never one string of the whole report
+            out.write(line + "\n")
+    out.flush()
     return 1 if report.errors else 0
 
