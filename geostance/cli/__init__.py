@@ -22,19 +22,19 @@ import sys
 # verb -> (module, one-line help). Order is the order of --help.
 VERBS: dict[str, tuple[str, str]] = {
     "reproduce": ("geostance.cli.reproduce", "the main job: validate, run the baselines, build the dataset, print the results"),
-    "validate": ("geostance.validation.validator", "check annotation files against the schema and the document texts"),
+    "validate": ("geostance.cli.validate", "check annotation files against the schema and the document texts"),
     "agree": ("geostance.cli.agree", "inter-annotator agreement of one document: every layer, every pair of annotators"),
-    "build": ("geostance.hf.build", "build the Hugging Face dataset (Parquet, card, Croissant, manifest) from the gold"),
-    "rehydrate": ("geostance.hf.rehydrate", "restore a document's text from your own copy (checked by sha256)"),
-    "contribute": ("geostance.contributing.contribute", "add an annotator's file or a new document to the dataset, validated and atomic"),
-    "import": ("geostance.contributing.interop.importing", "convert a brat or Label Studio annotation into a geostance JSONL file"),
+    "build": ("geostance.cli.build", "build the Hugging Face dataset (Parquet, card, Croissant, manifest) from the gold"),
+    "rehydrate": ("geostance.cli.rehydrate", "restore a document's text from your own copy (checked by sha256)"),
+    "contribute": ("geostance.cli.contribute", "add an annotator's file or a new document to the dataset, validated and atomic"),
+    "import": ("geostance.cli.importing", "convert a brat or Label Studio annotation into a geostance JSONL file"),
     "export": ("geostance.cli.export", "write a geostance annotation file as brat standoff or Label Studio JSON"),
-    "migrate": ("geostance.contributing.migrate", "upgrade annotation files from schema version 1.0 to 1.1 (stance modality decided by you, never guessed)"),
-    "adjudicate": ("geostance.contributing.adjudicate", "worksheet of disagreements between annotators; apply its decisions to make gold"),
-    "view": ("geostance.contributing.view", "write a self-contained HTML page showing a document's annotations"),
+    "migrate": ("geostance.cli.migrate", "upgrade annotation files from schema version 1.0 to 1.1 (stance modality decided by you, never guessed)"),
+    "adjudicate": ("geostance.cli.adjudicate", "worksheet of disagreements between annotators; apply its decisions to make gold"),
+    "view": ("geostance.cli.view", "write a self-contained HTML page showing a document's annotations"),
     "score": ("geostance.cli.score", "score predictions against a task view's gold (or a system's annotations end to end), with 95% CIs"),
     "compare": ("geostance.cli.compare", "paired test between two predictions files on a task view: p-value and interval of the difference"),
-    "baselines": ("geostance.evaluation.baselines", "run every baseline on every task view; write baselines/, the leaderboard and the CARD.md tables"),
+    "baselines": ("geostance.cli.baselines", "run every baseline on every task view; write baselines/, the leaderboard and the CARD.md tables"),
     "leaderboard": ("geostance.cli.leaderboard", "the leaderboard: validate its entries, print its tables, or add a system's scored run"),
 }
 
