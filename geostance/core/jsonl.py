@@ -141,10 +141,15 @@ def _parse_canonical(data: bytes) -> list[Record] | None:
         return None
     first = data[: data.find(b"\n")]
     try:  # the first line tells a file written by hand or another tool at once
-        if len(first) > MAX_LINE_BYTES or orjson.dumps(orjson.loads(first)) != first:
+        if len(first) > MAX_LINE_BYTES:
+            return None
+        obj = orjson.loads(first)
+        if orjson.dumps(obj) != first:
             return None
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return None
+    if len(first) + 1 == len(data):  # one line (a document record): checked already
+        return [obj] if type(obj) is dict else None
     if len(data) > MAX_LINE_BYTES and _has_long_line(data):
         return None
     out: list[Record] = []

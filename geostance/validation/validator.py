@@ -86,6 +86,10 @@ class DocumentStore:
 
 def _display(p: Path, root: Path | None) -> str:
     if root is not None:
+        ps, rs = os.fspath(p), os.fspath(root)
+        prefix = rs if rs.endswith(os.sep) else rs + os.sep
+        if ps.startswith(prefix) and len(ps) > len(prefix) and isinstance(p, Path) and isinstance(root, Path):
+            return ps[len(prefix):]  # what relative_to gives: both are normalised Paths
         try:
             return str(p.relative_to(root))
         except ValueError:
@@ -213,8 +217,16 @@ def _validate_records(
     batch_ok = batch_validator().is_valid(objs)
     if batch_ok:
         # every record fits its schema: group them and check the doc_id
-        for lined, kind in zip(recs, map(_KIND, objs)):
-            groups[kind].append(lined)
+        kinds = list(map(_KIND, objs))
+        counts = Counter(kinds)
+        if kinds == [k for k in RECORD_KINDS for _ in range(counts[k])]:
+            pos = 0  # in layer order (every file geostance writes): each kind one slice
+            for k in RECORD_KINDS:
+                groups[k] = recs[pos:pos + counts[k]]
+                pos += counts[k]
+        else:
+            for lined, kind in zip(recs, kinds):
+                groups[kind].append(lined)
         ids = set(map(_DOC_ID, objs))
         if doc_id is None and len(ids) == 1:
             doc_id = next(iter(ids))
