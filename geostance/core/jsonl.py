@@ -264,13 +264,14 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
     return records, found
 
 
-def read_data(path: str | os.PathLike[str], name: str, max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[bytes | None, list[Finding]]:
+def read_data(path: str | os.PathLike[str], name: str, max_bytes: int | None = DEFAULT_MAX_BYTES,
+              lstat_mode: int | None = None) -> tuple[bytes | None, list[Finding]]:
     """The bytes of a file, or ``None`` and the one finding that says why not:
     ``not-a-regular-file`` (a folder, FIFO, socket or device, never opened for
     reading), ``file-too-large`` (over ``max_bytes``, refused before reading)
-    or ``unreadable-path``."""
+    or ``unreadable-path``. ``lstat_mode``: see :func:`geostance.core.bounded.read_bytes`."""
     try:
-        return bounded.read_bytes(path, max_bytes), []
+        return bounded.read_bytes(path, max_bytes, lstat_mode), []
     except bounded.NotRegular as exc:
         return None, [Finding("not-a-regular-file", name, 0, "", str(exc))]
     except bounded.TooLarge as exc:
