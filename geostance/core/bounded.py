@@ -74,11 +74,15 @@ def check_regular(path: str | os.PathLike[str]) -> None:
         raise NotRegular(f"it is {kind_of(mode)}, not a regular file; expected a file")
 
 
-def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> bytes:
+def read_bytes(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES,
+               lstat_mode: int | None = None) -> bytes:
     """The bytes of the regular file ``path``, at most ``max_bytes`` of them
     (``None``: no bound). Raises :class:`NotRegular`, :class:`TooLarge` or
-    ``OSError``."""
-    check_regular(path)  # before opening: a FIFO, socket or device is never opened
+    ``OSError``. ``lstat_mode``: the ``st_mode`` of an ``lstat`` of ``path``
+    the caller has just taken; when it shows a regular file (no link), the
+    check before opening is not made again."""
+    if lstat_mode is None or not stat.S_ISREG(lstat_mode):
+        check_regular(path)  # before opening: a FIFO, socket or device is never opened
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)

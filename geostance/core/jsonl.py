@@ -141,10 +141,15 @@ def _parse_canonical(data: bytes) -> list[Record] | None:
         return None
     first = data[: data.find(b"\n")]
     try:  # the first line tells a file written by hand or another tool at once
-        if len(first) > MAX_LINE_BYTES or orjson.dumps(orjson.loads(first)) != first:
+        if len(first) > MAX_LINE_BYTES:
+            return None
+        obj = orjson.loads(first)
+        if orjson.dumps(obj) != first:
             return None
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return None
+    if len(first) + 1 == len(data):  # one line (a document record): checked already
+        return [obj] if type(obj) is dict else None
     if len(data) > MAX_LINE_BYTES and _has_long_line(data):
         return None
     out: list[Record] = []
@@ -259,13 +264,14 @@ def parse(data: bytes, file: str) -> tuple[list[tuple[int, Record]], list[Findin
     return records, found
 
 
-def read_data(path: str | os.PathLike[str], name: str, max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[bytes | None, list[Finding]]:
+def read_data(path: str | os.PathLike[str], name: str, max_bytes: int | None = DEFAULT_MAX_BYTES,
+              lstat_mode: int | None = None) -> tuple[bytes | None, list[Finding]]:
     """The bytes of a file, or ``None`` and the one finding that says why not:
     ``not-a-regular-file`` (a folder, FIFO, socket or device, never opened for
     reading), ``file-too-large`` (over ``max_bytes``, refused before reading)
-    or ``unreadable-path``."""
+    or ``unreadable-path``. ``lstat_mode``: see :func:`geostance.core.bounded.read_bytes`."""
     try:
-        return bounded.read_bytes(path, max_bytes), []
+        return bounded.read_bytes(path, max_bytes, lstat_mode), []
     except bounded.NotRegular as exc:
         return None, [Finding("not-a-regular-file", name, 0, "", str(exc))]
     except bounded.TooLarge as exc:

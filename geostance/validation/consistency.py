@@ -18,6 +18,7 @@ Runs on records that passed levels 2 and 3 for references; pure function.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any, Iterator
 
 from geostance.core.findings import Finding
@@ -29,17 +30,41 @@ _IMPLYING = frozenset(IMPLYING_MODALITIES)
 _IMPLIES = {name: sig.implies_stance for name, sig in SIGNATURES.items()}
 
 
+_REC = itemgetter(1)
+_HOLDER = itemgetter("holder")
+_TARGET = itemgetter("target")
+_LABEL = itemgetter("label")
+_SOURCE = itemgetter("source")
+
+
+def _conflicting(stances: Lined, file: str) -> Iterator[Finding]:
+    by_key: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    first_line: dict[tuple[str, str, str], int] = {}
+    for line, t in stances:
+        key = (t["holder"], t["target"], t["source"])
+        by_key[key].add(t["label"])
+        if {"FAVOR", "AGAINST"} <= by_key[key] and key not in first_line:
+            first_line[key] = line
+            yield Finding(
+                "conflicting-stances", file, line, "label",
+                f"{t['holder']} is both FAVOR and AGAINST toward {t['target']} (source {t['source']}); "
+                "expected one attitude, or a note that explains both",
+            )
+
+
 def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
     mentions = {r["id"]: r for _, r in groups.get("mention", [])}
     entities = {r["id"] for _, r in groups.get("entity", [])}
-    stances = [r for _, r in groups.get("stance", [])]
-    have = {(t["holder"], t["target"], t["label"]) for t in stances}
+    stances = list(map(_REC, groups.get("stance", [])))
+    holders = list(map(_HOLDER, stances))
+    targets = list(map(_TARGET, stances))
+    labels = list(map(_LABEL, stances))
+    have = set(zip(holders, targets, labels))
     # schema 1.1 stances carry a modality: the implied stance has the relation's
     have_modal = {(t["holder"], t["target"], t["label"], t["modality"]) for t in stances if "modality" in t}
 
-    argument_entities: set[str] = set()
-    for t in stances:
-        argument_entities.update((t["holder"], t["target"]))
+    argument_entities = set(holders)
+    argument_entities.update(targets)
 
     for line, r in groups.get("relation", []):
         head, tail = mentions.get(r["head"]), mentions.get(r["tail"])
@@ -67,22 +92,18 @@ def check(groups: dict[str, Lined], file: str) -> Iterator[Finding]:
                 "the stances toward it have another modality",
             )
 
-    by_key: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    first_line: dict[tuple[str, str, str], int] = {}
-    for line, t in groups.get("stance", []):
-        key = (t["holder"], t["target"], t["source"])
-        by_key[key].add(t["label"])
-        if {"FAVOR", "AGAINST"} <= by_key[key] and key not in first_line:
-            first_line[key] = line
-            yield Finding(
-                "conflicting-stances", file, line, "label",
-                f"{t['holder']} is both FAVOR and AGAINST toward {t['target']} (source {t['source']}); "
-                "expected one attitude, or a note that explains both",
-            )
+    # conflicting stances: only when some (holder, target, source) has both labels
+    keys = list(zip(holders, targets, map(_SOURCE, stances)))
+    favor = {k for k, label in zip(keys, labels) if label == "FAVOR"}
+    if favor and not favor.isdisjoint([k for k, label in zip(keys, labels) if label == "AGAINST"]):
+        yield from _conflicting(groups.get("stance", []), file)
 
+    # mentions that need to be an argument: only entities that are none can have them
+    free = entities - argument_entities
+    if not free:
+        return
     for line, m in groups.get("mention", []):
-        needs_argument = m["form"] != "NAME" or m["type"] not in _ACTORS
-        if needs_argument and m["entity"] in entities and m["entity"] not in argument_entities:
+        if (m["form"] != "NAME" or m["type"] not in _ACTORS) and m["entity"] in free:
             yield Finding(
                 "unneeded-mention", file, line, "entity",
                 f"{m['id']} ({m['form']} {m['type']} {m['text']!r}) belongs to {m['entity']}, which is the argument "

@@ -14,6 +14,7 @@ import unicodedata
 from bisect import bisect_right
 from operator import itemgetter
 from collections import defaultdict
+from itertools import repeat
 from typing import Any, Iterator
 
 from geostance.core.findings import Finding
@@ -25,6 +26,10 @@ _STANCE_ARGS = itemgetter("holder", "target", "source")
 _RELATION_ARGS = itemgetter("head", "tail", "source", "evidence")
 _ACTORS = frozenset(ACTOR_TYPES)
 Lined = list[tuple[int, Rec]]
+_REC = itemgetter(1)
+_ID = itemgetter("id")
+_FIRST = itemgetter(0)
+_LAST = itemgetter(-1)
 
 
 def _show(s: str) -> str:
@@ -122,6 +127,10 @@ def _untrimmed(entities: Lined, file: str) -> Iterator[Finding]:
     >>> [f.line for f in _untrimmed([(1, {"name": "\\tChina"}), (2, {"name": "Beijing"}), (3, {"name": "EU "})], "f")]
     [1, 3]
     """
+    names = list(map(dict.get, map(_REC, entities), repeat("name")))
+    if (set(map(type, names)) <= {str} and "" not in names and not _control("".join(names))
+            and not any(map(str.isspace, map(_FIRST, names))) and not any(map(str.isspace, map(_LAST, names)))):
+        return  # the common case, in a few whole-list operations: every name is clean
     for line, e in entities:
         name = e.get("name")
         if isinstance(name, str) and name and (name[0].isspace() or name[-1].isspace() or _control(name)):
@@ -160,11 +169,11 @@ def check(groups: dict[str, Lined], text: str, file: str, rejected: dict[str, se
 
     # ids unique per layer: sentences, stances and relations here; mentions
     # and entities where their index is built (a repeated id makes it shorter)
-    sent_ids = {r["id"] for _, r in sentences}
+    sent_ids = set(map(_ID, map(_REC, sentences)))
     if len(sent_ids) != len(sentences):
         yield from _duplicate_ids(sentences, file)
     for layer in (stances, relations):
-        if len({r["id"] for _, r in layer}) != len(layer):
+        if len(set(map(_ID, map(_REC, layer)))) != len(layer):
             yield from _duplicate_ids(layer, file)
 
     # sentences: spans, order, ids, coverage

@@ -86,6 +86,10 @@ class DocumentStore:
 
 def _display(p: Path, root: Path | None) -> str:
     if root is not None:
+        ps, rs = os.fspath(p), os.fspath(root)
+        prefix = rs if rs.endswith(os.sep) else rs + os.sep
+        if ps.startswith(prefix) and len(ps) > len(prefix) and isinstance(p, Path) and isinstance(root, Path):
+            return ps[len(prefix):]  # what relative_to gives: both are normalised Paths
         try:
             return str(p.relative_to(root))
         except ValueError:
@@ -114,13 +118,17 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
     shown = display_folder if display_folder is not None else _display(Path(folder), display_root)
     name = os.path.join(shown, doc_id + ".jsonl")
     txt_name = os.path.join(shown, doc_id + ".txt")
-    if not os.path.lexists(rec_path):
+    rec_mode = _lstat_mode(rec_path)  # one lstat per file: whether it is there, a link, a regular file
+    if rec_mode is None:
         return None, []
+    txt_mode = _lstat_mode(txt_path)
     if root is not None:  # a link out of the dataset folder is not followed
-        for p, shown_p in ((rec_path, name), (txt_path, txt_name)):
-            if outside(p, root):
+        for p, shown_p, mode in ((rec_path, name, rec_mode), (txt_path, txt_name, txt_mode)):
+            if _outside(p, mode, root):
                 return None, [Finding("link-outside-dataset", shown_p, 0, "", f"is a symbolic link to {os.readlink(p) if os.path.islink(p) else os.path.realpath(p)}, which lies outside the dataset folder; expected a file inside it (not read)")]
-    recs, found = jsonl.read(rec_path, name, max_bytes)  # a broken link: unreadable-path; a folder: not-a-regular-file
+    data, found = jsonl.read_data(rec_path, name, max_bytes, rec_mode)  # a broken link: unreadable-path; a folder: not-a-regular-file
+    recs, more = jsonl.parse(data, name) if data is not None else ([], [])
+    found.extend(more)
     if len(recs) != 1 or any(f.severity == "error" for f in found):
         if len(recs) > 1:
             found.append(Finding("document-record", name, recs[1][0], "", "a document file holds exactly one document record"))
@@ -133,12 +141,12 @@ def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
     if rec["doc_id"] != doc_id:
         found.append(Finding("document-record", name, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} (the file name)"))
         return None, found
-    if not os.path.lexists(txt_path) or (os.path.islink(txt_path) and not os.path.exists(txt_path)):
+    if txt_mode is None or (stat.S_ISLNK(txt_mode) and not os.path.exists(txt_path)):
         if rec["text_included"]:
             found.append(Finding("document-record", name, line, "text_included", f"is true but {txt_name} does not exist"))
         return Document(rec, None), found
     try:
-        data = bounded.read_bytes(txt_path, max_bytes)
+        data = bounded.read_bytes(txt_path, max_bytes, txt_mode)
     except bounded.NotRegular as exc:
         found.append(Finding("not-a-regular-file", txt_name, 0, "", str(exc)))
         return None, found
@@ -213,8 +221,16 @@ def _validate_records(
     batch_ok = batch_validator().is_valid(objs)
     if batch_ok:
         # every record fits its schema: group them and check the doc_id
-        for lined, kind in zip(recs, map(_KIND, objs)):
-            groups[kind].append(lined)
+        kinds = list(map(_KIND, objs))
+        counts = {k: kinds.count(k) for k in RECORD_KINDS}
+        if kinds == [k for k in RECORD_KINDS for _ in range(counts[k])]:
+            pos = 0  # in layer order (every file geostance writes): each kind one slice
+            for k in RECORD_KINDS:
+                groups[k] = recs[pos:pos + counts[k]]
+                pos += counts[k]
+        else:
+            for lined, kind in zip(recs, kinds):
+                groups[kind].append(lined)
         ids = set(map(_DOC_ID, objs))
         if doc_id is None and len(ids) == 1:
             doc_id = next(iter(ids))
@@ -516,10 +532,13 @@ def _validate_file(path: Path, store: DocumentStore, report: Report, expected_do
                    max_bytes: int | None, root: Path | None) -> None:
     name = store.display(path)
     report.files += 1
-    if root is not None and outside(path, root):
-        report.add(Finding("link-outside-dataset", name, 0, "", f"is a symbolic link to {os.readlink(path) if os.path.islink(path) else os.path.realpath(path)}, which lies outside the dataset folder; expected a file inside it (not read)"))
-        return
-    data, found = jsonl.read_data(path, name, max_bytes)
+    mode = None
+    if root is not None:
+        mode = _lstat_mode(path)
+        if _outside(path, mode, root):
+            report.add(Finding("link-outside-dataset", name, 0, "", f"is a symbolic link to {os.readlink(path) if os.path.islink(path) else os.path.realpath(path)}, which lies outside the dataset folder; expected a file inside it (not read)"))
+            return
+    data, found = jsonl.read_data(path, name, max_bytes, mode)
     if data is None:
         report.extend(found)
         return
@@ -540,11 +559,23 @@ def outside(path: Path | str, root: Path) -> bool:
     Whether a folder lies inside ``root`` is worked out once (a dataset has a
     few folders and many files); a file that is no link costs one ``lstat``.
     A path where nothing is counts as inside (nothing is read there)."""
-    path = os.fspath(path)
+    return _outside(path, _lstat_mode(path), root)
+
+
+def _lstat_mode(path: str | os.PathLike[str]) -> int | None:
+    """``st_mode`` of an ``lstat`` of ``path``; ``None`` when nothing is there
+    (or it cannot be looked at)."""
     try:
-        mode = os.lstat(path).st_mode
-    except OSError:
+        return os.lstat(path).st_mode
+    except (OSError, ValueError):  # ValueError: a NUL in the name, as os.path.lexists says
+        return None
+
+
+def _outside(path: Path | str, mode: int | None, root: Path) -> bool:
+    """:func:`outside`, given the ``lstat`` mode of ``path`` (``None``: nothing there)."""
+    if mode is None:
         return False
+    path = os.fspath(path)
     if not stat.S_ISLNK(mode):
         key = (os.path.dirname(path), os.fspath(root))
         inside = _FOLDER_INSIDE.get(key)
