@@ -67,7 +67,7 @@ def load(path: str | Path) -> dict[str, Document]:
     Raises ``ValueError`` with the validator's findings when a file of the
     folder is not valid JSONL; ``geostance validate`` makes every other check."""
     from geostance.core import jsonl, paths
-    from geostance.validation.validator import load_document
+    from geostance.validation.documents import load_document
 
     root = Path(path)
     if not (root / "documents").is_dir():

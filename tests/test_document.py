@@ -6,7 +6,7 @@ import hashlib
 
 from geostance.core import jsonl
 from geostance.core.paths import REPO_ROOT
-from geostance.validation.validator import load_document
+from geostance.validation.documents import load_document
 
 DOCUMENTS = REPO_ROOT / "dataset" / "documents"
 # sha256 of the article as received (the seed); never changes

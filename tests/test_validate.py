@@ -35,7 +35,8 @@ from geostance.contract import labels
 from geostance.cli import main as cli_main
 from geostance.core.findings import Report, table
 from geostance.contract.schemas import ANNOTATION_KINDS
-from geostance.validation.validator import DocumentStore, validate, validate_records
+from geostance.validation.documents import DocumentStore
+from geostance.validation.validator import validate, validate_records
 
 FIXTURES = Path(__file__).parent / "fixtures"
 INVALID = FIXTURES / "invalid"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from geostance.cli import main as cli_main
-from geostance.validation import validator
+from geostance.validation import layout, validator
 from geostance.validation.synth import generate
 
 
@@ -55,5 +55,5 @@ def test_chunks_never_split_a_document() -> None:
     files = [Path(f"annotations/raw/d{i // 3}/a{i % 3}.jsonl") for i in range(30)]
     chunks = validator._chunks(files)
     assert [f for c in chunks for f in c] == files
-    docs = [{validator._doc_from_path(f) for f in c} for c in chunks]
+    docs = [{layout.doc_from_path(f) for f in c} for c in chunks]
     assert all(not (a & b) for i, a in enumerate(docs) for b in docs[i + 1:])

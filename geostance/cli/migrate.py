@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from geostance.core import atomic, lock
 from geostance.contract.labels import CURRENT_VERSION, STANCE_MODALITIES
-from geostance.validation.validator import find_dataset_root
+from geostance.validation.layout import find_dataset_root
 from geostance.contributing.migrate import MigrationError, migrate_file, read_decisions
 
 

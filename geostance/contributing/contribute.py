@@ -53,7 +53,8 @@ from geostance.contributing import transaction
 from geostance.core.findings import Finding, Report
 from geostance.contract.labels import SCHEMA_VERSION
 from geostance.contract.schemas import check_record, schema
-from geostance.validation.validator import DocumentStore, load_document, validate_records
+from geostance.validation.documents import DocumentStore, load_document
+from geostance.validation.validator import validate_records
 
 WINDOWS_RESERVED = paths.WINDOWS_RESERVED
 HISTORY = ".history"

@@ -42,7 +42,7 @@ from typing import Any
 from geostance.core import jsonl
 from geostance.contributing.interop import check_records, dataset_document
 from geostance.contract.labels import CURRENT_VERSION, SCHEMA_VERSIONS, STANCE_MODALITIES
-from geostance.validation.validator import find_dataset_root
+from geostance.validation.layout import find_dataset_root
 
 Rec = dict[str, Any]
 FROM_VERSION = SCHEMA_VERSIONS[0]

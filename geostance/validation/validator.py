@@ -3,7 +3,10 @@
 Levels, each a module: (1) :mod:`geostance.core.jsonl` bytes, encoding, JSON;
 (2) :mod:`geostance.contract.schemas` JSON Schema; (3) :mod:`geostance.validation.semantics`
 offsets, ids, references, signatures; (4) :mod:`geostance.validation.consistency`
-cross-layer warnings. Every finding has a stable id from
+cross-layer warnings. Before level 1, :mod:`geostance.validation.layout` says
+where each file lies (links that leave the dataset, ids from paths) and
+:mod:`geostance.validation.documents` reads the documents the annotation
+files are checked against. Every finding has a stable id from
 ``schema/findings.json``; all are reported, errors before warnings.
 
 Validation streams: one file (one document's records) at a time, so memory
@@ -18,156 +21,24 @@ The command line (``geostance validate``) is :mod:`geostance.cli.validate`.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import re
-import stat
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from geostance.validation import consistency, semantics
-from geostance.core import bounded, jsonl
+from geostance.core import jsonl
 from geostance.core.bounded import DEFAULT_MAX_BYTES
 from geostance.core.findings import DEFAULT_MAX_PER_FILE, Finding, Report
 from geostance.contract.labels import RECORD_KINDS, SCHEMA_VERSIONS
 from geostance.core.paths import default_dataset_root
-from geostance.contract.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator, schema
-
-DOCUMENT_KINDS = frozenset(("document",))
-
-
-@dataclass
-class Document:
-    """A document record and its text (``None`` when the text is not shipped)."""
-
-    record: dict[str, Any]
-    text: str | None
-
-
-class DocumentStore:
-    """Reads, checks and caches documents from a ``documents/`` folder.
-
-    Findings about a document (its record, its text, its sha256) are reported
-    once, the first time the document is asked for.
-    """
-
-    def __init__(self, folder: Path, display_root: Path | None = None, cache_size: int = 4) -> None:
-        self.folder = folder
-        self.display_root = display_root
-        self.cache: dict[str, Document | None] = {}
-        self.cache_size = cache_size
-        self.checked: set[str] = set()
-        self.display_folder = _display(folder, display_root)
-        self.max_bytes: int | None = DEFAULT_MAX_BYTES
-        self.root: Path | None = None  # the dataset folder its files must stay in, when known
-
-    def display(self, p: Path) -> str:
-        return _display(p, self.display_root)
-
-    def get(self, doc_id: str, report: Report | None = None) -> Document | None:
-        if doc_id in self.cache:
-            return self.cache[doc_id]
-        doc, found = load_document(self.folder, doc_id, self.display_root, self.display_folder, self.max_bytes, self.root)
-        if report is not None and doc_id not in self.checked:
-            report.extend(found)
-            report.files += 1
-            report.records += 1 if doc else 0
-        self.checked.add(doc_id)
-        if len(self.cache) >= self.cache_size:
-            self.cache.pop(next(iter(self.cache)))
-        self.cache[doc_id] = doc
-        return doc
-
-
-def _display(p: Path, root: Path | None) -> str:
-    if root is not None:
-        ps, rs = os.fspath(p), os.fspath(root)
-        prefix = rs if rs.endswith(os.sep) else rs + os.sep
-        if ps.startswith(prefix) and len(ps) > len(prefix) and isinstance(p, Path) and isinstance(root, Path):
-            return ps[len(prefix):]  # what relative_to gives: both are normalised Paths
-        try:
-            return str(p.relative_to(root))
-        except ValueError:
-            pass
-        try:
-            return str(p.resolve().relative_to(root.resolve()))
-        except ValueError:
-            pass
-    try:
-        return os.path.relpath(p)
-    except ValueError:  # pragma: no cover - other drive on Windows
-        return str(p)
-
-
-def load_document(folder: Path, doc_id: str, display_root: Path | None = None,
-                  display_folder: str | None = None,
-                  max_bytes: int | None = DEFAULT_MAX_BYTES,
-                  root: Path | None = None) -> tuple[Document | None, list[Finding]]:
-    """Read ``<folder>/<doc_id>.jsonl`` and ``.txt`` and check them against each other.
-
-    ``display_folder`` is how findings name ``folder`` (default: relative to
-    ``display_root``)."""
-    base = os.path.join(folder, doc_id)
-    rec_path = base + ".jsonl"
-    txt_path = base + ".txt"
-    shown = display_folder if display_folder is not None else _display(Path(folder), display_root)
-    name = os.path.join(shown, doc_id + ".jsonl")
-    txt_name = os.path.join(shown, doc_id + ".txt")
-    rec_mode = _lstat_mode(rec_path)  # one lstat per file: whether it is there, a link, a regular file
-    if rec_mode is None:
-        return None, []
-    txt_mode = _lstat_mode(txt_path)
-    if root is not None:  # a link out of the dataset folder is not followed
-        for p, shown_p, mode in ((rec_path, name, rec_mode), (txt_path, txt_name, txt_mode)):
-            if _outside(p, mode, root):
-                return None, [Finding("link-outside-dataset", shown_p, 0, "", f"is a symbolic link to {os.readlink(p) if os.path.islink(p) else os.path.realpath(p)}, which lies outside the dataset folder; expected a file inside it (not read)")]
-    data, found = jsonl.read_data(rec_path, name, max_bytes, rec_mode)  # a broken link: unreadable-path; a folder: not-a-regular-file
-    recs, more = jsonl.parse(data, name) if data is not None else ([], [])
-    found.extend(more)
-    if len(recs) != 1 or any(f.severity == "error" for f in found):
-        if len(recs) > 1:
-            found.append(Finding("document-record", name, recs[1][0], "", "a document file holds exactly one document record"))
-        return None, found
-    line, rec = recs[0]
-    ok, sfound = check_record(rec, name, line, DOCUMENT_KINDS)
-    found.extend(sfound)
-    if not ok:
-        return None, found
-    if rec["doc_id"] != doc_id:
-        found.append(Finding("document-record", name, line, "doc_id", f"is {rec['doc_id']!r}, expected {doc_id!r} (the file name)"))
-        return None, found
-    if txt_mode is None or (stat.S_ISLNK(txt_mode) and not os.path.exists(txt_path)):
-        if rec["text_included"]:
-            found.append(Finding("document-record", name, line, "text_included", f"is true but {txt_name} does not exist"))
-        return Document(rec, None), found
-    try:
-        data = bounded.read_bytes(txt_path, max_bytes, txt_mode)
-    except bounded.NotRegular as exc:
-        found.append(Finding("not-a-regular-file", txt_name, 0, "", str(exc)))
-        return None, found
-    except bounded.TooLarge as exc:
-        found.append(Finding("file-too-large", txt_name, 0, "", f"{exc} (validate --max-bytes sets it); the file is not read"))
-        return None, found
-    except OSError as exc:
-        found.append(Finding("unreadable-path", txt_name, 0, "", f"cannot read the text file: {exc.strerror or exc}"))
-        return None, found
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != rec["sha256"]:
-        found.append(Finding("document-sha256-mismatch", name, line, "sha256", f"is {rec['sha256']}, the text file {txt_name} has {digest}"))
-        return None, found
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:  # sha256 matched, so the record itself vouches for bad bytes
-        found.append(Finding("invalid-utf8", txt_name, 0, "", f"byte {exc.start} of the text is not valid UTF-8"))
-        return None, found
-    if len(text) != rec["num_chars"] or type(rec["num_chars"]) is not int:  # 55.0 passes JSON Schema
-        found.append(Finding("document-record", name, line, "num_chars", f"is {rec['num_chars']}, the text has {len(text)} characters"))
-    return Document(rec, text), found
+from geostance.contract.schemas import ANNOTATION_KINDS, batch_validator, check_record, fast_validator
+from geostance.validation import layout
+from geostance.validation.layout import display_path, doc_from_path, is_raw_path, lstat_mode, not_regular_reason, outside_by_mode, dataset_files, find_dataset_root, is_annotator_id
+from geostance.validation.documents import DocumentStore
 
 
 def validate_records(
@@ -534,8 +405,8 @@ def _validate_file(path: Path, store: DocumentStore, report: Report, expected_do
     report.files += 1
     mode = None
     if root is not None:
-        mode = _lstat_mode(path)
-        if _outside(path, mode, root):
+        mode = lstat_mode(path)
+        if outside_by_mode(path, mode, root):
             report.add(Finding("link-outside-dataset", name, 0, "", f"is a symbolic link to {os.readlink(path) if os.path.islink(path) else os.path.realpath(path)}, which lies outside the dataset folder; expected a file inside it (not read)"))
             return
     data, found = jsonl.read_data(path, name, max_bytes, mode)
@@ -545,66 +416,7 @@ def _validate_file(path: Path, store: DocumentStore, report: Report, expected_do
     recs, found = jsonl.parse(data, name)
     unparsed = unparsed_lines(data, found)
     del data
-    validate_records(recs, name, store, report, expected_doc, early=found, unparsed=unparsed, raw=_is_raw(path))
-
-
-def _is_raw(path: Path) -> bool:
-    parts = path.parts
-    return len(parts) >= 4 and parts[-3] == "raw" and parts[-4] == "annotations"
-
-
-def outside(path: Path | str, root: Path) -> bool:
-    """Whether ``path``, its links followed, lies outside the folder ``root``.
-
-    Whether a folder lies inside ``root`` is worked out once (a dataset has a
-    few folders and many files); a file that is no link costs one ``lstat``.
-    A path where nothing is counts as inside (nothing is read there)."""
-    return _outside(path, _lstat_mode(path), root)
-
-
-def _lstat_mode(path: str | os.PathLike[str]) -> int | None:
-    """``st_mode`` of an ``lstat`` of ``path``; ``None`` when nothing is there
-    (or it cannot be looked at)."""
-    try:
-        return os.lstat(path).st_mode
-    except (OSError, ValueError):  # ValueError: a NUL in the name, as os.path.lexists says
-        return None
-
-
-def _outside(path: Path | str, mode: int | None, root: Path) -> bool:
-    """:func:`outside`, given the ``lstat`` mode of ``path`` (``None``: nothing there)."""
-    if mode is None:
-        return False
-    path = os.fspath(path)
-    if not stat.S_ISLNK(mode):
-        key = (os.path.dirname(path), os.fspath(root))
-        inside = _FOLDER_INSIDE.get(key)
-        if inside is None:
-            inside = _FOLDER_INSIDE[key] = _within(_realpath_cached(key[0]), _realpath_cached(key[1]))
-        return not inside
-    return not _within(os.path.realpath(path), _realpath_cached(os.fspath(root)))
-
-
-def _within(real: str, base: str) -> bool:
-    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
-
-
-_FOLDER_INSIDE: dict[tuple[str, str], bool] = {}
-
-
-@lru_cache(maxsize=4096)
-def _realpath_cached(folder: str) -> str:
-    return os.path.realpath(folder)
-
-
-def _doc_from_path(path: Path) -> str | None:
-    """The document a file belongs to by the dataset layout, if it follows it."""
-    parts = path.parts
-    if len(parts) >= 4 and parts[-3] == "raw" and parts[-4] == "annotations":
-        return parts[-2]
-    if len(parts) >= 3 and parts[-2] == "gold" and parts[-3] == "annotations":
-        return path.stem
-    return None
+    validate_records(recs, name, store, report, expected_doc, early=found, unparsed=unparsed, raw=is_raw_path(path))
 
 
 def _check_layout_names(path: Path, store: DocumentStore, report: Report) -> None:
@@ -616,42 +428,6 @@ def _check_layout_names(path: Path, store: DocumentStore, report: Report) -> Non
         report.add(Finding("unsafe-doc-id", store.display(path), 0, "", f"annotator id {path.stem!r} (the file name) is not a safe, unreserved annotator id"))
 
 
-def is_annotator_id(name: str) -> bool:
-    """Whether ``name`` is a safe, unreserved annotator id (schema/defs.schema.json).
-
-    >>> is_annotator_id("llm-1"), is_annotator_id("gold"), is_annotator_id("../x")
-    (True, False, False)
-    """
-    d = schema("defs")["$defs"]["annotator_id"]
-    return re.fullmatch(d["pattern"], name) is not None and name != d["not"]["const"]
-
-
-def is_doc_id(name: str) -> bool:
-    """Whether ``name`` is a safe document id (schema/defs.schema.json).
-
-    >>> is_doc_id("china-backs-russia"), is_doc_id("../x"), is_doc_id("a.b")
-    (True, False, False)
-    """
-    d = schema("defs")["$defs"]["doc_id"]
-    return len(name) <= d["maxLength"] and re.fullmatch(d["pattern"], name) is not None
-
-
-def find_dataset_root(path: Path) -> Path | None:
-    """The nearest folder at or above ``path`` that has a ``documents/`` folder."""
-    p = path.resolve()
-    for q in [p, *p.parents]:
-        if (q / "documents").is_dir():
-            return q
-    return None
-
-
-def dataset_files(root: Path) -> tuple[list[str], list[Path]]:
-    """Document ids and annotation files of a dataset root, in a stable order."""
-    docs = sorted(p.stem for p in (root / "documents").glob("*.jsonl"))
-    files = sorted((root / "annotations" / "raw").glob("*/*.jsonl")) + sorted((root / "annotations" / "gold").glob("*.jsonl"))
-    return docs, files
-
-
 def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None = None,
                    max_bytes: int | None = DEFAULT_MAX_BYTES, jobs: int = 1) -> None:
     """Validate dataset roots, folders and files; findings go to ``report``.
@@ -659,13 +435,12 @@ def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None
     ``jobs > 1``: the documents of a dataset folder are validated in that
     many worker processes, a chunk of documents at a time; the report is the
     same as with one job, finding for finding and in the same order."""
-    _realpath_cached.cache_clear()  # folders may have changed since the last call
-    _FOLDER_INSIDE.clear()
+    layout.forget_folders()  # folders may have changed since the last call
     for path in paths:
         path = Path(os.path.abspath(path))
         if path.exists() and not path.is_dir() and not path.is_file():  # a FIFO, socket or device named on the command line
             report.files += 1
-            report.add(Finding("not-a-regular-file", _display(path, None), 0, "", _not_regular_reason(path)))
+            report.add(Finding("not-a-regular-file", display_path(path, None), 0, "", not_regular_reason(path)))
             continue
         path = path.resolve()
         root = find_dataset_root(path if path.is_dir() else path.parent)
@@ -679,15 +454,15 @@ def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None
         if path.is_dir() and (path / "documents").is_dir():
             docs, files = dataset_files(path)
             # one document's files together, so its text is read once
-            files.sort(key=lambda f: (_doc_from_path(f) or "", str(f)))
+            files.sort(key=lambda f: (doc_from_path(f) or "", str(f)))
             if not files and not docs:
-                report.add(Finding("no-annotation-files", _display(path / "annotations", display_root), 0, "",
+                report.add(Finding("no-annotation-files", display_path(path / "annotations", display_root), 0, "",
                                    "the dataset folder holds no document record and no annotation file; expected documents/<doc_id>.jsonl and annotations/raw/<doc_id>/<annotator>.jsonl or annotations/gold/<doc_id>.jsonl"))
         elif path.is_dir():
             files = sorted(p for p in path.rglob("*.jsonl"))
             inside = path
             if not files:
-                report.add(Finding("no-annotation-files", _display(path / "annotations", display_root), 0, "",
+                report.add(Finding("no-annotation-files", display_path(path / "annotations", display_root), 0, "",
                                    "the folder holds no *.jsonl file; expected annotation files (one JSON object per line)"))
         else:
             files = [path]
@@ -699,7 +474,7 @@ def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None
                 store.get(f.stem, report)
                 continue
             _check_layout_names(f, store, report)
-            validate_file(f, store, report, _doc_from_path(f), max_bytes, inside)
+            validate_file(f, store, report, doc_from_path(f), max_bytes, inside)
         for d in docs:  # documents that no annotation file named
             if d not in store.checked:
                 store.get(d, report)
@@ -722,7 +497,7 @@ def _chunks(files: list[Path]) -> list[list[Path]]:
     n_docs = 0
     last: str | None = None
     for f in files:
-        d = _doc_from_path(f)
+        d = doc_from_path(f)
         if d != last:
             if n_docs >= CHUNK_DOCS:
                 out.append(cur)
@@ -747,7 +522,7 @@ def _validate_unit(files: list[Path]) -> tuple[Report, list[str]]:
     report = Report(None, u["max_per_file"])
     for f in files:
         _check_layout_names(f, store, report)
-        validate_file(f, store, report, _doc_from_path(f), u["max_bytes"], u["inside"])
+        validate_file(f, store, report, doc_from_path(f), u["max_bytes"], u["inside"])
     return report, sorted(store.checked)
 
 
@@ -763,7 +538,7 @@ def _validate_in_parallel(files: list[Path], store: DocumentStore, report: Repor
     if len(chunks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for f in files:
             _check_layout_names(f, store, report)
-            validate_file(f, store, report, _doc_from_path(f), max_bytes, inside)
+            validate_file(f, store, report, doc_from_path(f), max_bytes, inside)
         return
     _UNIT.update(folder=store.folder, display_root=store.display_root, root=store.root, max_bytes=max_bytes,
                  max_per_file=report.max_per_file, inside=inside)
@@ -774,14 +549,6 @@ def _validate_in_parallel(files: list[Path], store: DocumentStore, report: Repor
                 store.checked.update(checked)
     finally:
         _UNIT.clear()
-
-
-def _not_regular_reason(path: Path) -> str:
-    try:
-        bounded.check_regular(path)
-    except OSError as exc:
-        return str(exc) if isinstance(exc, bounded.NotRegular) else f"cannot be looked at: {exc.strerror or exc}"
-    return "not a regular file"  # pragma: no cover - changed meanwhile
 
 
 def validate(paths: Iterable[Path] | None = None, max_per_id: int | None = None, documents: Path | None = None,

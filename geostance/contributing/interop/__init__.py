@@ -16,7 +16,8 @@ from typing import Any
 
 from geostance.core import jsonl, paths
 from geostance.core.findings import Report
-from geostance.validation.validator import Document, DocumentStore, load_document, validate_records
+from geostance.validation.documents import Document, DocumentStore, load_document
+from geostance.validation.validator import validate_records
 
 Rec = dict[str, Any]
 
