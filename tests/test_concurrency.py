@@ -182,20 +182,6 @@ def test_a_writer_killed_while_paused_is_rolled_back_by_the_next_one(root: Path,
     assert validate([root]).errors == 0
 
 
-def hold_lock(root: Path) -> subprocess.Popen:
-    """Another process holding the dataset's lock until it is killed."""
-    script = textwrap.dedent(f"""
-        import time
-        from geostance.core import lock
-        with lock.dataset_lock({str(root)!r}, wait=0, owner="geostance test-holder"):
-            print("locked", flush=True)
-            time.sleep(600)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline() == "locked\n"
-    return proc
-
-
 WRITERS = {
     "contribute annotations": ["contribute", "annotations", str(ALICE), "--doc", DOC, "--annotator", "alice"],
     "contribute recover": ["contribute", "recover"],
@@ -211,7 +197,7 @@ WRITERS = {
 
 @pytest.mark.parametrize("verb", sorted(WRITERS))
 def test_every_writing_verb_waits_for_the_lock_then_refuses_and_changes_nothing(
-        verb: str, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        verb: str, root: Path, capsys: pytest.CaptureFixture[str], hold_lock) -> None:
     before = snapshot(root)
     args = [a.replace("{root}", str(root)) for a in WRITERS[verb]]
     holder = hold_lock(root)

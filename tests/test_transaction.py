@@ -146,25 +146,11 @@ def test_a_real_kill_in_a_subprocess_is_recovered(root: Path) -> None:
     assert snapshot(root) == before  # ... and undone
 
 
-def hold_lock_in_another_process(root: Path) -> subprocess.Popen:
-    """A process that takes the dataset's lock, says so, and sleeps until it is killed."""
-    script = textwrap.dedent(f"""
-        import sys, time
-        from geostance.core import lock
-        with lock.dataset_lock({str(root)!r}, wait=0, owner="geostance test-holder"):
-            print("locked", flush=True)
-            time.sleep(600)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline() == "locked\n"
-    return proc
-
-
-def test_a_second_transaction_waits_for_the_lock_then_refuses_and_changes_nothing(root: Path) -> None:
+def test_a_second_transaction_waits_for_the_lock_then_refuses_and_changes_nothing(root: Path, hold_lock) -> None:
     from geostance.core import lock
 
     before = snapshot(root)
-    holder = hold_lock_in_another_process(root)
+    holder = hold_lock(root)
     try:
         with pytest.raises(lock.LockTimeout, match=r"another geostance command is writing .*test-holder.*waited 0.2 s"):
             stage_with_wait(root, 0.2).commit()
