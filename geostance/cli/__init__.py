@@ -130,8 +130,13 @@ def main(argv: list[str] | None = None) -> int:
             args = vp.parse_intermixed_args(rest)  # options and arguments in any order
     except SystemExit as exc:
         return int(exc.code or 0)
+    from geostance.core.lock import LockTimeout
+
     try:
         return int(module.run(args))
+    except LockTimeout as exc:  # every writing verb: another writer held the dataset for --wait seconds
+        print(f"geostance {verb}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"geostance {verb}: interrupted", file=sys.stderr)
         return 130

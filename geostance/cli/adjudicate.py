@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     except (AdjudicationError, ContributeError) as exc:
         print(f"geostance adjudicate: {exc}", file=sys.stderr)
         return getattr(exc, "status", 1)
-    except (transaction.TransactionError, lock.LockTimeout) as exc:
+    except transaction.TransactionError as exc:
         print(f"geostance adjudicate: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

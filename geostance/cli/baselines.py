@@ -109,12 +109,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.only or args.check:  # they write nothing
         return _run(args, root)
-    try:
-        with lock.dataset_lock(root, lock.wait_of(args), "geostance baselines"):
-            return _run(args, root)
-    except lock.LockTimeout as exc:
-        print(f"geostance baselines: {exc}", file=sys.stderr)
-        return 1
+    with lock.dataset_lock(root, lock.wait_of(args), "geostance baselines"):
+        return _run(args, root)
 
 
 def _run(args: argparse.Namespace, root: Path) -> int:

@@ -84,13 +84,9 @@ def run(args: argparse.Namespace) -> int:
         print("geostance build: --jobs must be at least 1", file=sys.stderr)
         return 2
     jobs = args.jobs or default_jobs()
-    try:
-        # --check writes nothing; a build holds the dataset's lock: its sources cannot change under it
-        with contextlib.nullcontext() if args.check else lock.dataset_lock(root, lock.wait_of(args), "geostance build"):
-            return _run(args, root, out, card_source, jobs)
-    except lock.LockTimeout as exc:
-        print(f"geostance build: {exc}", file=sys.stderr)
-        return 1
+    # --check writes nothing; a build holds the dataset's lock: its sources cannot change under it
+    with contextlib.nullcontext() if args.check else lock.dataset_lock(root, lock.wait_of(args), "geostance build"):
+        return _run(args, root, out, card_source, jobs)
 
 
 def _run(args: argparse.Namespace, root: Path, out: Path, card_source: Path, jobs: int) -> int:

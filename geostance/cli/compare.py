@@ -13,7 +13,6 @@ from geostance.evaluation import scorers
 from geostance.evaluation.compare import DEFAULT_RESAMPLES, render
 
 
-
 HELP = "paired test between two predictions files on one task view (p-value, interval of the difference)"
 
 

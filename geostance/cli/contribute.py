@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     except ContributeError as exc:
         print(f"geostance contribute: {exc}", file=sys.stderr)
         return exc.status
-    except (transaction.TransactionError, lock.LockTimeout) as exc:
+    except transaction.TransactionError as exc:
         print(f"geostance contribute: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

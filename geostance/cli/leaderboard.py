@@ -13,7 +13,6 @@ from geostance.evaluation.leaderboard import ALL_ROWS, ENTRIES, LEADERBOARD_DIR,
 from geostance.evaluation.leaderboard import END_TO_END, PREDICTIONS, PROTOCOL_TEXT, dataset_block, undated, cell, dated, dumps, problems, score_entry
 
 
-
 HELP = "the leaderboard: validate its entries, print its tables, or add a system's scored run"
 
 
@@ -85,11 +84,8 @@ def run(args: argparse.Namespace) -> int:
         root = args.dataset or paths.default_dataset_root()
         if not root.is_dir():
             return add_entry(args, lb_dir)
-        try:
-            with lock.dataset_lock(root, lock.wait_of(args), "geostance leaderboard add"):
-                return add_entry(args, lb_dir)
-        except lock.LockTimeout as exc:
-            return _err(str(exc), 1)
+        with lock.dataset_lock(root, lock.wait_of(args), "geostance leaderboard add"):
+            return add_entry(args, lb_dir)
     if args.task is not None or args.predictions:
         return _err("show takes no task or predictions (did you mean: geostance leaderboard add ...?)", 2)
     try:

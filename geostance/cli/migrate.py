@@ -66,12 +66,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """With ``--write``, the whole run holds the lock of every dataset folder a file lies in."""
     roots = [r for r in {find_dataset_root(f.parent) for f in args.files if f.is_file()} if r is not None] if args.write else []
-    try:
-        with lock.dataset_locks(roots, lock.wait_of(args), "geostance migrate --write"):
-            return _run(args)
-    except lock.LockTimeout as exc:
-        print(f"geostance migrate: {exc}", file=sys.stderr)
-        return 1
+    with lock.dataset_locks(roots, lock.wait_of(args), "geostance migrate --write"):
+        return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -64,9 +64,6 @@ def run(args: argparse.Namespace) -> int:
     except RehydrateError as exc:
         print(f"geostance rehydrate: refused, nothing written: {exc}", file=sys.stderr)
         return 1
-    except lock.LockTimeout as exc:
-        print(f"geostance rehydrate: {exc}", file=sys.stderr)
-        return 1
     if not written:
         print(f"{args.doc_id}: already has its text; nothing to do")
     else:

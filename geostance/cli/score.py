@@ -12,7 +12,6 @@ from geostance.metrics.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
 from geostance.evaluation.score import render_report
 
 
-
 HELP = "score predictions against the gold of a task view, or a system's annotation file end to end"
 
 
