@@ -160,7 +160,7 @@ def main() -> int:
     ap.add_argument("--big-repeats", type=int, default=3600, help="copies of the gold file in the one-document file")
     ap.add_argument("--skip-big", action="store_true", help="skip the one-document file")
     args = ap.parse_args()
-    from geostance.validation.validator import default_jobs
+    from geostance.core.workers import default_jobs
 
     jobs = args.jobs or default_jobs()
     big = args.corpus / f"n{args.docs}"

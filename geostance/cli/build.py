@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from geostance.core import atomic, lock, paths
 from geostance.hf.configs import CONFIGS, data_file
-from geostance.hf.build import BuildError, _card_is_beside, build, default_jobs, stale_files
+from geostance.core.workers import default_jobs
+from geostance.hf.build import BuildError, _card_is_beside, build, stale_files
 
 
 HELP = "build the Hugging Face dataset (Parquet, card, Croissant, manifest) from the gold"

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from geostance.core.bounded import DEFAULT_MAX_BYTES
 from geostance.core.findings import DEFAULT_MAX_PER_FILE, table
-from geostance.validation.validator import default_jobs, validate
+from geostance.core.workers import default_jobs
+from geostance.validation.validator import validate
 
 
 HELP = "check annotation files against the schema and the document texts"

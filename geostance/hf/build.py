@@ -400,12 +400,6 @@ class BuildResult:
 CHUNK_DOCS = 32  # documents per unit of work
 
 
-def default_jobs() -> int:
-    import os
-
-    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1), 8))
-
-
 def build(root: Path, out: Path | None = None, card_source: Path | None = None, log: Any = None,
           row_group_size: int = ROW_GROUP_SIZE, with_card: bool = True, jobs: int = 1,
           chunk_docs: int = CHUNK_DOCS) -> BuildResult:

@@ -483,12 +483,6 @@ def validate_paths(paths: Iterable[Path], report: Report, documents: Path | None
 CHUNK_DOCS = 64  # documents per unit of work of validate --jobs
 
 
-def default_jobs() -> int:
-    """One worker per core this process may use (at most 8), as ``build`` does."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(n, 8))
-
-
 def _chunks(files: list[Path]) -> list[list[Path]]:
     """The files (sorted by document) in chunks of about ``CHUNK_DOCS``
     documents, never splitting one document's files."""
