@@ -371,7 +371,6 @@ class _Builder:
                     x = parent[x]
                 return x
 
-            names: dict[Span, tuple[str, str | None]] = {}
             for a in sorted(it.members, key=al.names.index):
                 for e in it.members[a]:
                     es = [s for s in al.anns[a].entity_spans(e["id"]) if s in gs]
