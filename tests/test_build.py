@@ -70,6 +70,18 @@ def test_building_twice_gives_identical_bytes(built, tmp_path):
     assert tree(again.out) == tree(built.out) == tree(parallel.out)
 
 
+def test_each_config_has_its_row_group_size(tmp_path, monkeypatch):
+    # documents (whole texts) in row groups of their own size, every other config in ROW_GROUP_SIZE
+    monkeypatch.setitem(configs.ROW_GROUP_SIZES, "documents", 1)
+    B.build(FIXTURE, tmp_path, CARD)
+    docs = pq.ParquetFile(tmp_path / configs.data_file("documents")).metadata
+    assert [docs.row_group(i).num_rows for i in range(docs.num_row_groups)] == [1, 1]
+    ments = pq.ParquetFile(tmp_path / configs.data_file("mentions")).metadata
+    assert ments.num_row_groups == 1 and ments.num_rows > 1
+    parquet = json.loads((tmp_path / "MANIFEST.json").read_text())["parquet"]
+    assert parquet["row_group_size"] == configs.ROW_GROUP_SIZE and parquet["row_group_sizes"] == {"documents": 1}
+
+
 def test_row_groups_have_the_fixed_size(tmp_path):
     res = B.build(FIXTURE, tmp_path, CARD, row_group_size=7)
     md = pq.ParquetFile(tmp_path / configs.data_file("raw_annotations")).metadata
@@ -258,6 +270,8 @@ def test_parallel_build_gives_the_in_process_statistics(built, tmp_path):
     for field in ("documents", "doc_info", "rows", "label_counts", "annotators", "fold_rows", "fold_sentences", "records", "ner_tokens"):
         assert getattr(res.stats, field) == getattr(built.stats, field), field
     assert res.stats.fold_sentences == B.views.assign_folds([("fixture-alpha", 6), ("fixture-beta", 4)]).sizes()
+    # the card's documents table (kept on disk while the build runs) and everything else it prints
+    assert (tmp_path / "README.md").read_bytes() == (built.out / "README.md").read_bytes()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]  # the spool went with the temporary folder
 
 
@@ -285,3 +299,19 @@ def test_an_exception_in_a_worker_reaches_the_caller_with_its_traceback(tmp_path
     with pytest.raises(ZeroDivisionError, match="a bug in a view") as e:
         B.build(FIXTURE, tmp_path / "out", CARD, jobs=2, chunk_docs=1)
     assert "in worker process" in str(e.value.__cause__) and "broken" in str(e.value.__cause__)
+
+
+def test_manifest_json_in_pieces_is_the_standard_librarys_json():
+    # the lists that grow with the corpus are written in pieces of about 64 K characters;
+    # the pieces joined must be what json.dumps(indent=1, ensure_ascii=False) writes, across piece boundaries
+    from geostance.hf import manifest as M
+
+    docs = [f"doc-{i:05d}-é\"\\" for i in range(6000)]
+    sources = [(f"documents/{d}.jsonl", f"{i:064x}") for i, d in enumerate(docs)]
+    m = {"name": "x", "documents": docs, "skipped": [], "sources": sources, "after": {"k": [1, 2]}}
+    pieces = list(M._manifest_json(m))
+    assert 10 < len(pieces) < 100  # a few pieces of many items each, not one string
+    expected = json.dumps(dict(m, sources=[{"path": p, "sha256": h} for p, h in sources]), indent=1, ensure_ascii=False)
+    assert "".join(pieces) == expected
+    one = dict(m, documents=docs[:1], sources=sources[:1])
+    assert "".join(M._manifest_json(one)) == json.dumps(dict(one, sources=[{"path": sources[0][0], "sha256": sources[0][1]}]), indent=1, ensure_ascii=False)

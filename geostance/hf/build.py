@@ -20,14 +20,15 @@ for the pair views indices into the sentences and arguments they pair
 (:class:`geostance.hf.views.PairBatch`), turned into Arrow columns at once: no
 dict per row. The tables go, in document order, to one
 ``pyarrow.parquet.ParquetWriter`` per config in row groups of exactly
-:data:`ROW_GROUP_SIZE` rows, so memory is bounded by a few chunks plus one
-row group per config (for ``documents``, that is 10,000 texts). A document's
+:func:`geostance.hf.configs.row_group_size` rows (10,000; 100 for the texts
+of ``documents``), so memory is bounded by a few chunks plus one row group
+per config, whatever the number of documents. A document's
 folds depend on nothing but its id and number of sentences
 (:func:`geostance.hf.views.document_folds`), so they are computed with its rows;
 no pass over the corpus comes first. Per document, the parent keeps its id
-and one row of the card's documents table (:class:`geostance.hf.rows.Stats`); the source files'
-sha256 for the manifest go to a file (:class:`geostance.hf.parquet.SourceLog`); everything else is
-a counter.
+and its row of the card's documents table (:class:`geostance.hf.rows.Stats`); the source
+files' sha256 for the manifest go to a file (:class:`geostance.hf.parquet.SourceLog`) and the
+manifest is written from it in pieces; everything else is a counter.
 
 Reproducible: rows are in a fixed order (document, then record or sentence
 order), the writer options are fixed (:data:`PARQUET_OPTIONS`), nothing
@@ -61,7 +62,7 @@ from geostance.contract import records
 from geostance.core import atomic, jsonl, paths
 from geostance.hf import views
 from geostance.core.findings import Report
-from geostance.hf.configs import CONFIGS, CROISSANT, MANIFEST, MODALITY_VIEWS, PAIR_VIEWS, README, ROW_GROUP_SIZE, columns, data_file, features
+from geostance.hf.configs import CONFIGS, CROISSANT, MANIFEST, MODALITY_VIEWS, PAIR_VIEWS, README, columns, data_file, features
 from geostance.hf.manifest import manifest, rel_path, sha256_file, versions
 from geostance.hf.parquet import Sink, SourceLog, collect, pair_table, transpose, to_table
 from geostance.hf.rows import Stats, document_row, layer_rows, raw_rows
@@ -401,14 +402,16 @@ CHUNK_DOCS = 32  # documents per unit of work
 
 
 def build(root: Path, out: Path | None = None, card_source: Path | None = None, log: Any = None,
-          row_group_size: int = ROW_GROUP_SIZE, with_card: bool = True, jobs: int = 1,
+          row_group_size: int | None = None, with_card: bool = True, jobs: int = 1,
           chunk_docs: int = CHUNK_DOCS) -> BuildResult:
     """Build the dataset of ``root`` into ``out`` (default: ``root`` itself).
 
     ``card_source`` is the human-written card (CARD.md) whose generated blocks
     are filled; ``with_card=False`` skips README.md (the benchmark). ``jobs``
     worker processes read and convert documents, ``chunk_docs`` at a time;
-    the output depends on neither. Raises :class:`BuildError` when a source is invalid or nothing has
+    the output depends on neither. ``row_group_size``: rows per Parquet row
+    group of every config (default: :func:`geostance.hf.configs.row_group_size`
+    of each). Raises :class:`BuildError` when a source is invalid or nothing has
     gold; nothing is written then.
     """
     log = log if log is not None else sys.stderr
@@ -491,7 +494,8 @@ def _finish(root: Path, out: Path, tmp: Path, stats: Stats, card_source: Path | 
         files.append(README)
     for rel in files[len(built):]:
         info[rel] = {"sha256": sha256_file(tmp / rel), "bytes": (tmp / rel).stat().st_size}
-    atomic.write_bytes(tmp / MANIFEST, manifest(root, stats, info, files))
+    with atomic.open_atomic(tmp / MANIFEST) as f:
+        f.writelines(manifest(root, stats, info, files))
     files.append(MANIFEST)
     for rel in files:
         atomic.move_into_place(tmp / rel, out / rel)

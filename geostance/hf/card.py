@@ -361,7 +361,7 @@ def gold_agreement_markdown(root: Path, doc_ids: list[str]) -> str:
 
 
 def _reproducibility(versions: Mapping[str, str]) -> str:
-    from geostance.hf.configs import PARQUET_OPTIONS, ROW_GROUP_SIZE
+    from geostance.hf.configs import PARQUET_OPTIONS, ROW_GROUP_SIZE, ROW_GROUP_SIZES
 
     opts = ", ".join(f"`{k}={v}`" for k, v in PARQUET_OPTIONS.items())
     return (
@@ -369,7 +369,9 @@ def _reproducibility(versions: Mapping[str, str]) -> str:
         f"and datasets {versions['datasets']} (the feature metadata embedded in each file and the features in "
         f"this card's YAML); both are pinned in `pyproject.toml` because another version can change the "
         f"bytes. The YAML is written by geostance itself, not by a YAML library. Parquet options: {opts}, row groups of "
-        f"{ROW_GROUP_SIZE:,} rows. `MANIFEST.json` records the sha256, size and row count of every built file "
+        f"{ROW_GROUP_SIZE:,} rows ("
+        + ", ".join(f"{n:,} for `{c}`" for c, n in sorted(ROW_GROUP_SIZES.items()))
+        + ", whose rows carry whole texts). `MANIFEST.json` records the sha256, size and row count of every built file "
         "and the sha256 of every source file."
     )
 

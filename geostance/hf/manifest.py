@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from geostance.core.version import __version__
 from geostance.core import paths
 from geostance.contract import labels
 from geostance.hf import views
-from geostance.hf.configs import MANIFEST, PARQUET_OPTIONS, ROW_GROUP_SIZE
+from geostance.hf.configs import MANIFEST, PARQUET_OPTIONS, ROW_GROUP_SIZE, ROW_GROUP_SIZES
 from geostance.hf.rows import Stats
 
 
@@ -82,54 +82,82 @@ def source_files(root: Path) -> list[tuple[str, str]]:
     return out
 
 
-def manifest(root: Path, stats: Stats, file_info: dict[str, dict[str, Any]], files: list[str]) -> bytes:
-    """MANIFEST.json: the built files (sha256, bytes, rows), the source files
-    they were built from (sha256), and the writer settings and versions."""
+def manifest(root: Path, stats: Stats, file_info: dict[str, dict[str, Any]], files: list[str]) -> Iterator[bytes]:
+    """MANIFEST.json, in pieces (write them in order): the built files
+    (sha256, bytes, rows), the source files they were built from (sha256),
+    and the writer settings and versions. In pieces because the two lists
+    that grow with the corpus are read from the build's logs as they are
+    written, never held as one string."""
     m = {
         "name": "geostance",
         "schema_version": labels.SCHEMA_VERSION,
         "versions": versions(),
-        "parquet": dict(PARQUET_OPTIONS, row_group_size=ROW_GROUP_SIZE),
+        "parquet": dict(PARQUET_OPTIONS, row_group_size=ROW_GROUP_SIZE, row_group_sizes=dict(sorted(ROW_GROUP_SIZES.items()))),
         "dataset_version": dataset_version(stats.sources),
         "folds": {"k": views.FOLDS, "seed": views.FOLD_SEED,
                   "fold": "pair views: pair-disjoint (the unordered entity pair, by name); ner: sentences",
                   "sentence_fold": "pair views: sentences"},
-        "documents": list(stats.documents),
+        "documents": stats.documents,
         "skipped_without_gold": list(stats.skipped),
         "built_without_text": list(stats.without_text),
         "files": [dict(path=rel, **file_info[rel]) for rel in files if rel != MANIFEST],
         "sources": stats.sources,  # (path, sha256) pairs, written as {"path": ..., "sha256": ...}
     }
-    return _manifest_json(m).encode() + b"\n"
+    for piece in _manifest_json(m):
+        yield piece.encode()
+    yield b"\n"
 
 
-def _manifest_json(m: dict[str, Any]) -> str:
-    """``json.dumps(m, indent=1, ensure_ascii=False)``, with ``m["sources"]``
-    (an iterable of ``(path, sha256)``) written as a list of ``{"path": p,
-    "sha256": h}``. The two lists that grow with the corpus (``documents``,
-    ``sources``) are formatted here: the standard library's indenting
-    encoder is written in Python and takes most of a second on 10,000
-    documents.
+_PIECE = 1 << 16  # characters of a long list written at once
+
+
+def _manifest_json(m: dict[str, Any]) -> Iterator[str]:
+    """``json.dumps(m, indent=1, ensure_ascii=False)`` in pieces, with
+    ``m["sources"]`` (an iterable of ``(path, sha256)``) written as a list of
+    ``{"path": p, "sha256": h}``. The two lists that grow with the corpus
+    (``documents``, ``sources``) are formatted here, a few thousand items
+    per piece: the standard library's indenting encoder is written in
+    Python and takes most of a second on 10,000 documents, and it returns
+    one string.
 
     >>> m = {"a": 1, "documents": ["d1", "dé"], "sources": [("p/\\"x\\".jsonl", "ab")]}
     >>> slow = dict(m, sources=[{"path": p, "sha256": h} for p, h in m["sources"]])
-    >>> _manifest_json(m) == json.dumps(slow, indent=1, ensure_ascii=False)
+    >>> "".join(_manifest_json(m)) == json.dumps(slow, indent=1, ensure_ascii=False)
     True
-    >>> _manifest_json({"documents": [], "sources": []}) == json.dumps({"documents": [], "sources": []}, indent=1)
+    >>> "".join(_manifest_json({"documents": [], "sources": []})) == json.dumps({"documents": [], "sources": []}, indent=1)
     True
     """
     from json.encoder import encode_basestring as q
 
-    sources = ",\n".join(f'  {{\n   "path": {q(p)},\n   "sha256": {q(h)}\n  }}' for p, h in m["sources"])
-    long = {
-        "documents": ("[\n" + ",\n".join("  " + q(d) for d in m["documents"]) + "\n ]") if m["documents"] else "[]",
-        "sources": f"[\n{sources}\n ]" if sources else "[]",
+    items = {
+        "documents": ("  " + q(d) for d in m["documents"]),
+        "sources": (f'  {{\n   "path": {q(p)},\n   "sha256": {q(h)}\n  }}' for p, h in m["sources"]),
     }
-    marks = {k: f"\x00{k}\x00" for k in long}
+    marks = {k: f"\x00{k}\x00" for k in items}
     text = json.dumps(dict(m, **marks), indent=1, ensure_ascii=False)
-    for k, v in long.items():
-        text = text.replace(q(marks[k]), v, 1)
-    return text
+    for k, it in items.items():
+        head, text = text.split(q(marks[k]), 1)
+        yield head
+        yield from _list_pieces(it)
+    yield text
+
+
+def _list_pieces(items: Iterator[str]) -> Iterator[str]:
+    """A JSON list (at indent 1, inside the top-level object) of the
+    formatted ``items``, in pieces of about :data:`_PIECE` characters."""
+    buf: list[str] = []
+    size = 0
+    first = True
+    for item in items:
+        buf.append(item)
+        size += len(item)
+        if size >= _PIECE:
+            yield ("[\n" if first else ",\n") + ",\n".join(buf)
+            buf, size, first = [], 0, False
+    if buf:
+        yield ("[\n" if first else ",\n") + ",\n".join(buf)
+        first = False
+    yield "[]" if first else "\n ]"
 
 
 def rel_path(path: Path, root: Path) -> str:

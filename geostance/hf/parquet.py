@@ -3,7 +3,7 @@
 :func:`to_table` and :func:`pair_table` turn a chunk's tuples (or a pair
 view's index batches) into Arrow tables at once, with no dict per row;
 :class:`Sink` keeps one ``ParquetWriter`` per config and writes row groups of
-exactly :data:`geostance.hf.configs.ROW_GROUP_SIZE` rows, so memory is bounded
+exactly :func:`geostance.hf.configs.row_group_size` rows, so memory is bounded
 by a few chunks; :class:`SourceLog` keeps the source files' sha256 on disk for
 the manifest instead of in memory.
 """
@@ -21,7 +21,8 @@ from typing import Any
 import orjson
 
 from geostance.hf import views
-from geostance.hf.configs import PARQUET_OPTIONS, ROW_GROUP_SIZE, encoders, columns, features
+from geostance.hf.configs import PARQUET_OPTIONS, encoders, columns, features
+from geostance.hf.configs import row_group_size as config_row_group_size
 from geostance.hf.rows import COUNTED, Stats, position
 
 
@@ -157,16 +158,17 @@ def to_table(config: str, cols: list[Sequence[Any]]) -> Any:
 
 class Sink:
     """Arrow tables of one config to one Parquet file, in row groups of
-    exactly ``row_group_size`` rows (the last one shorter), each written as
+    exactly ``row_group_size`` rows (default: the config's,
+    :func:`geostance.hf.configs.row_group_size`; the last one shorter), each written as
     one contiguous chunk so that the bytes do not depend on how the rows
     arrived."""
 
-    def __init__(self, path: Path, config: str, row_group_size: int = ROW_GROUP_SIZE) -> None:
+    def __init__(self, path: Path, config: str, row_group_size: int | None = None) -> None:
         import pyarrow.parquet as pq
 
         self.path = path
         self.schema = features()[config].arrow_schema
-        self.row_group_size = row_group_size
+        self.row_group_size = row_group_size if row_group_size is not None else config_row_group_size(config)
         self.pending: list[Any] = []
         self.pending_rows = 0
         self.rows = 0
