@@ -7,6 +7,10 @@ with geostance.validation.synth, then measures in fresh subprocesses, one proces
   full      geostance.validation.validator.validate(): file + schema + semantics + consistency
   floor     orjson parsing plus the compiled schema check (jsonschema_rs is_valid)
             alone: the lower bound the validator is compared with
+  levels 1-2  full validation with the level-3 and level-4 checks (semantics,
+            consistency) left out: what reading every file, the documents,
+            parsing and the schema check cost, and so how much of the time
+            the checks written in Python take (full minus this)
   reference jsonschema Draft202012Validator.iter_errors on a sample of records
   memory    peak RSS of full validation on N/10 and N documents (flat = streaming)
   jobs      full validation with --jobs J worker processes (default: one per
@@ -46,8 +50,11 @@ import orjson
 from geostance.contract.schemas import fast_validator, reference_validator, batch_validator
 from geostance.validation.validator import validate
 batch_validator()
+if mode == "levels12":  # levels 3 and 4 find nothing and cost nothing
+    from geostance.validation import consistency, semantics
+    semantics.check = consistency.check = lambda *a, **k: iter(())
 t0 = time.perf_counter()
-if mode == "full":
+if mode in ("full", "levels12"):
     r = validate([root], jobs=int(sys.argv[3]) if len(sys.argv) > 3 else 1)
     n, bad = r.records, r.errors
 elif mode == "cli":
@@ -173,11 +180,13 @@ def main() -> int:
     rows = []
     full = median_child(args.repeat, "full", big, "1")
     floor = median_child(args.repeat, "floor", big)
+    lv12 = median_child(args.repeat, "levels12", big, "1")
     ref = child("reference", big, str(args.reference_sample))
     small_full = median_child(args.repeat, "full", small, "1")
     par = median_child(args.repeat, "full", big, str(jobs))
     small_par = median_child(args.repeat, "full", small, str(jobs))
     for name, r in (("full validation", full), ("parse + compiled schema (floor)", floor),
+                    ("full without levels 3-4", lv12),
                     ("jsonschema reference (sample)", ref), (f"full validation, --jobs {jobs}", par)):
         rows.append((name, r["records"], r["seconds"], r["records"] / r["seconds"], r["peak_rss_mib"], r["invalid"]))
     print()
@@ -189,9 +198,13 @@ def main() -> int:
     floor_rps = floor["records"] / floor["seconds"]
     ref_rps = ref["records"] / ref["seconds"]
     par_rps = par["records"] / par["seconds"]
-    print(f"runs (seconds): full {full['all_seconds']}, floor {floor['all_seconds']}, --jobs {jobs} {par['all_seconds']}")
+    print(f"runs (seconds): full {full['all_seconds']}, floor {floor['all_seconds']}, without levels 3-4 "
+          f"{lv12['all_seconds']}, --jobs {jobs} {par['all_seconds']}")
     print(f"full validation vs jsonschema reference: {full_rps / ref_rps:.1f}x faster")
     print(f"full validation vs floor (parse + compiled check): {floor_rps / full_rps:.2f}x slower")
+    print(f"full without levels 3-4 vs floor: {lv12['seconds'] / floor['seconds']:.2f}x; the level-3 and level-4 checks "
+          f"take {full['seconds'] - lv12['seconds']:.2f} s of the full run "
+          f"({(full['seconds'] - lv12['seconds']) / full['records'] * 1e6:.2f} µs per record)")
     print(f"--jobs {jobs} vs one job: {par_rps / full_rps:.2f}x the throughput")
     print(f"peak RSS, full validation: {small_full['peak_rss_mib']:.0f} MiB on {small_full['records']:,} records "
           f"({max(1, args.docs // 10):,} docs) vs {full['peak_rss_mib']:.0f} MiB on {full['records']:,} records ({args.docs:,} docs)")
