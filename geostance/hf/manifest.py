@@ -86,8 +86,9 @@ def manifest(root: Path, stats: Stats, file_info: dict[str, dict[str, Any]], fil
     """MANIFEST.json, in pieces (write them in order): the built files
     (sha256, bytes, rows), the source files they were built from (sha256),
     and the writer settings and versions. In pieces because the two lists
-    that grow with the corpus are read from the build's logs as they are
-    written, never held as one string."""
+    that grow with the corpus (the documents, and the sources, which are
+    read from the build's log as they are written) are never held as one
+    string."""
     m = {
         "name": "geostance",
         "schema_version": labels.SCHEMA_VERSION,
